@@ -1,0 +1,148 @@
+"""What every command shares: the application context, option decorators, parameter types,
+prompts and output helpers. Only light modules are imported here (click and the stdlib), so
+``giftbalance --help`` stays fast; commands import the domain inside their bodies.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from giftbalance.errors import InputError
+
+if TYPE_CHECKING:
+    from giftbalance.db import Database
+    from giftbalance.models import Account
+    from giftbalance.money import Money
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class App:
+    """The application context: which database, opened on first use."""
+
+    def __init__(self, db_option: str | None) -> None:
+        self.db_option = db_option
+
+    @cached_property
+    def db(self) -> Database:
+        from giftbalance.db import Database, resolve_url
+
+        return Database(resolve_url(self.db_option))
+
+    def close(self) -> None:
+        if "db" in self.__dict__:
+            self.db.dispose()
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+class DateType(click.ParamType):  # type: ignore[type-arg]
+    """A date as users type it (``2026-11-25``, ``Nov 25``, ``yesterday``)."""
+
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        from giftbalance.dates import DateError, parse_date
+
+        try:
+            return parse_date(value)
+        except DateError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class DateTimeType(click.ParamType):  # type: ignore[type-arg]
+    """A local date and time (``2026-11-25 14:30``, ``now``)."""
+
+    name = "DATETIME"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        from giftbalance.dates import DateError, parse_datetime
+
+        try:
+            return parse_datetime(value)
+        except DateError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+DATE = DateType()
+DATETIME = DateTimeType()
+
+
+def account_option(
+    help_text: str = "Account to use (default: the default or only account).",
+) -> Callable[[F], F]:
+    return click.option("--account", "-a", "account", metavar="NAME", help=help_text)
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON (shapes in README).")(
+        func
+    )
+
+
+def yes_option(func: F) -> F:
+    return click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")(func)
+
+
+def note_option(func: F) -> F:
+    return click.option("--note", metavar="TEXT", help="A free-text note.")(func)
+
+
+def parse_amount(text: str, currency: str, *, allow_zero: bool = False) -> Money:
+    """User text to :class:`Money` in ``currency``; bad text is a usage error (exit 2)."""
+    from giftbalance.money import MoneyError, parse_money
+
+    try:
+        return parse_money(text, currency, allow_zero=allow_zero)
+    except MoneyError as exc:
+        raise InputError(str(exc)) from None
+
+
+def stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def choose_account(accounts: Sequence[Account]) -> Account:
+    """Ask which account to use (a terminal only; scripts must say --account)."""
+    names = ", ".join(a.name for a in accounts)
+    if not stdin_is_terminal():
+        raise InputError(
+            f"several accounts ({names}) and no terminal to ask: pass --account NAME, or set "
+            "one with giftbalance config set default_account NAME"
+        )
+    by_key = {a.name.casefold(): a for a in accounts}
+    choice = click.prompt(
+        "Which account?",
+        type=click.Choice([a.name for a in accounts], case_sensitive=False),
+    )
+    return by_key[str(choice).casefold()]
+
+
+def confirm(question: str, yes: bool) -> None:
+    """Ask ``question``; a "no" stops the command with nothing written (exit 1)."""
+    if yes:
+        return
+    if not click.confirm(question, default=False):
+        raise click.Abort()
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None

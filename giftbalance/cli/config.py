@@ -1,0 +1,77 @@
+"""``giftbalance config list|get|set``: settings kept in the database."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from giftbalance.cli.common import App, pass_app
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+
+@click.group("config")
+def config() -> None:
+    """Show and change settings (week_start, default_account)."""
+
+
+def _shown(session: Session, key: str, value: str) -> str:
+    if key == "default_account" and value:
+        from giftbalance import ledger
+
+        account = ledger.default_account(session)
+        return account.name if account else ""
+    return value
+
+
+@config.command("list")
+@pass_app
+def config_list(app: App) -> None:
+    """Every setting with its value and what it does."""
+    from giftbalance import settings
+
+    with app.db.read() as session:
+        values = settings.all_settings(session)
+        for key, value in values.items():
+            click.echo(f"{key} = {_shown(session, key, value)}    # {settings.DESCRIPTIONS[key]}")
+
+
+@config.command("get")
+@click.argument("key")
+@pass_app
+def config_get(app: App, key: str) -> None:
+    """Print the value of KEY."""
+    from giftbalance import settings
+
+    settings.check_key(key)
+    with app.db.read() as session:
+        click.echo(_shown(session, key, settings.get(session, key)))
+
+
+@config.command("set")
+@click.argument("key")
+@click.argument("value")
+@pass_app
+def config_set(app: App, key: str, value: str) -> None:
+    """Set KEY to VALUE (default_account takes an account name, or "" to clear it)."""
+    from giftbalance import ledger, settings
+
+    settings.check_key(key)
+    with app.db.write() as session:
+        if key == "week_start":
+            settings.put(session, key, settings.validate_week_start(value))
+            shown = settings.get(session, key)
+        else:
+            account = ledger.find_account(session, value) if value.strip() else None
+            if account is not None and account.archived_at is not None:
+                from giftbalance.errors import Refused
+
+                raise Refused(f"account {account.name!r} is archived")
+            ledger.set_default_account(session, account)
+            shown = account.name if account else "(none)"
+    click.echo(f"{key} = {shown}")
+
+
+COMMANDS = [config]

@@ -1,0 +1,204 @@
+"""Writing the ledger: ``add`` (a redemption), ``spend``, ``undo`` and ``reconcile``.
+
+Commands that ask a question do their checks and the asking in a read session, then write in
+one short transaction, so a prompt never holds the database's write lock.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+
+from giftbalance.cli.common import (
+    DATE,
+    App,
+    account_option,
+    choose_account,
+    confirm,
+    note_option,
+    parse_amount,
+    pass_app,
+    yes_option,
+)
+
+
+def _fmt(amount: int, currency: str) -> str:
+    from giftbalance.ledger import fmt
+
+    return fmt(amount, currency)
+
+
+@click.command("add")
+@click.argument("amount")
+@account_option("Account the card was redeemed on.")
+@click.option("--date", "occurred_on", type=DATE, help="Redemption date (default: today).")
+@click.option("--from", "giver", metavar="GIVER", help="Who gave the card.")
+@note_option
+@click.option("--expires", type=DATE, help="Date this balance expires (non-Amazon cards can).")
+@click.option(
+    "--code", "ask_code", is_flag=True, help="Ask for the claim code (hidden) to catch duplicates."
+)
+@yes_option
+@pass_app
+def add(
+    app: App,
+    amount: str,
+    account: str | None,
+    occurred_on: date | None,
+    giver: str | None,
+    note: str | None,
+    expires: date | None,
+    ask_code: bool,
+    yes: bool,
+) -> None:
+    """Log a redeemed gift card of AMOUNT (e.g. 25.50) on an account.
+
+    Shows the account and the balance before and after, and asks "Is this the right
+    account?" before writing (--yes skips the question).
+    """
+    from giftbalance import codes, ledger
+    from giftbalance.codes import mask
+    from giftbalance.dates import today
+    from giftbalance.errors import InputError
+
+    when = occurred_on or today()
+    if expires is not None and expires < when:
+        raise InputError(f"the expiry date {expires} is before the redemption date {when}")
+    with app.db.read() as session:
+        chosen = ledger.resolve_account(session, account, choose=choose_account)
+        money = parse_amount(amount, chosen.currency)
+        code = None
+        if ask_code:
+            typed = click.prompt("Claim code (hidden)", hide_input=True, show_default=False)
+            code = codes.protect(typed)
+            ledger.refuse_known_code(session, code)
+        before = ledger.balance(session, chosen)
+        name = chosen.name
+        click.echo(
+            f"Account:  {chosen.name} at {chosen.store}"
+            + (f" ({chosen.note})" if chosen.note else "")
+        )
+        click.echo(
+            f"Redeem:   {_fmt(money.minor, chosen.currency)}"
+            + (f" (code {mask(code[0])})" if code else "")
+        )
+        click.echo(
+            f"Balance:  {_fmt(before, chosen.currency)} -> {_fmt(before + money.minor, chosen.currency)}"
+        )
+    confirm("Is this the right account?", yes)
+    with app.db.write() as session:
+        entry = ledger.redeem(
+            session,
+            ledger.resolve_account(session, name),
+            money,
+            occurred_on=when,
+            giver=giver,
+            note=note,
+            expires_on=expires,
+            code=code,
+        )
+        after = entry.balance_after
+    click.echo(
+        f"Logged entry {entry.id}: redeemed {_fmt(money.minor, money.currency)} to {name}. Balance: {_fmt(after, money.currency)}."
+    )
+
+
+@click.command("spend")
+@click.argument("amount")
+@account_option("Account whose balance paid.")
+@click.option("--date", "occurred_on", type=DATE, help="Date of the order (default: today).")
+@note_option
+@pass_app
+def spend(
+    app: App, amount: str, account: str | None, occurred_on: date | None, note: str | None
+) -> None:
+    """Record AMOUNT spent from a gift balance (refused if the balance does not cover it)."""
+    from giftbalance import ledger
+    from giftbalance.dates import today
+
+    with app.db.read() as session:
+        name = ledger.resolve_account(session, account, choose=choose_account).name
+    with app.db.write() as session:
+        chosen = ledger.resolve_account(session, name)
+        money = parse_amount(amount, chosen.currency)
+        entry = ledger.spend(session, chosen, money, occurred_on=occurred_on or today(), note=note)
+    click.echo(
+        f"Logged entry {entry.id}: spent {_fmt(money.minor, money.currency)} from {name}. Balance: {_fmt(entry.balance_after, money.currency)}."
+    )
+
+
+@click.command("undo")
+@click.argument("entry_id", required=False, type=click.IntRange(min=1))
+@yes_option
+@pass_app
+def undo(app: App, entry_id: int | None, yes: bool) -> None:
+    """Reverse the latest entry (or ENTRY_ID) with a reversing entry.
+
+    Nothing is deleted: the reversal is a new entry. An entry can be reversed once, and not when
+    that would take the balance below zero.
+    """
+    from giftbalance import ledger, needs
+
+    with app.db.read() as session:
+        target = ledger.undo_target(session, entry_id)
+        account = ledger.find_account_by_id(session, target.account_id)
+        click.echo(
+            f"Undo entry {target.id}: {target.kind} of {_fmt(abs(target.amount), target.currency)} "
+            f"on {target.occurred_on} ({account.name})"
+            + (f" - {target.note}" if target.note else "")
+        )
+        target_id = target.id
+    confirm("Reverse it?", yes)
+    with app.db.write() as session:
+        original = ledger.undo_target(session, target_id)
+        reversal = ledger.reverse(session, original)
+        reopened = needs.on_reversed(session, original)
+        currency = reversal.currency
+    click.echo(
+        f"Logged entry {reversal.id}: reversed entry {target_id}. Balance: {_fmt(reversal.balance_after, currency)}."
+    )
+    if reopened:
+        click.echo(reopened)
+
+
+@click.command("reconcile")
+@click.argument("amount")
+@account_option()
+@yes_option
+@pass_app
+def reconcile(app: App, amount: str, account: str | None, yes: bool) -> None:
+    """Match the ledger to the balance AMOUNT the store shows, with an adjustment entry."""
+    from giftbalance import ledger
+    from giftbalance.dates import today
+
+    with app.db.read() as session:
+        chosen = ledger.resolve_account(session, account, choose=choose_account)
+        shown = parse_amount(amount, chosen.currency, allow_zero=True)
+        current = ledger.balance(session, chosen)
+        name = chosen.name
+    if shown.minor == current:
+        click.echo(
+            f"{name}: the ledger already matches the store ({_fmt(current, shown.currency)})."
+        )
+        return
+    difference = shown.minor - current
+    sign = "+" if difference > 0 else "-"
+    click.echo(
+        f"{name}: ledger {_fmt(current, shown.currency)}, store {_fmt(shown.minor, shown.currency)}"
+    )
+    click.echo(f"Adjustment: {sign}{_fmt(abs(difference), shown.currency)}")
+    confirm("Record the adjustment?", yes)
+    with app.db.write() as session:
+        entry = ledger.reconcile(
+            session, ledger.find_account(session, name), shown, occurred_on=today()
+        )
+    if entry is None:  # another process made it match in the meantime
+        click.echo(f"{name}: the ledger already matches the store.")
+        return
+    click.echo(
+        f"Logged entry {entry.id}: adjustment. Balance: {_fmt(entry.balance_after, shown.currency)}."
+    )
+
+
+COMMANDS = [add, spend, undo, reconcile]

@@ -1,0 +1,158 @@
+"""Reading the ledger: ``balance`` and ``log``."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+
+from giftbalance.cli.common import DATE, App, account_option, echo_json, iso, json_option, pass_app
+from giftbalance.errors import InputError
+
+
+@click.command("balance")
+@account_option("Only this account.")
+@json_option
+@pass_app
+def balance(app: App, account: str | None, as_json: bool) -> None:
+    """Balance per account, and totals per currency."""
+    from giftbalance import ledger
+    from giftbalance.money import Money, format_money
+    from giftbalance.render.text import table
+
+    with app.db.read() as session:
+        chosen = [ledger.find_account(session, account)] if account else ledger.accounts(session)
+        pairs = [(a, ledger.balance(session, a)) for a in chosen]
+        soonest = {a.id: next(iter(ledger.expiring_lots(session, a)), None) for a in chosen}
+    totals = ledger.totals_by_currency(pairs)
+
+    def money(amount: int, currency: str) -> str:
+        return format_money(Money(amount, currency), code=False)
+
+    if as_json:
+        echo_json(
+            {
+                "accounts": [
+                    {
+                        "id": a.id,
+                        "name": a.name,
+                        "store": a.store,
+                        "currency": a.currency,
+                        "balance": money(amount, a.currency),
+                        "expiring": (
+                            {
+                                "amount": money(lot.amount, a.currency),
+                                "expires_on": iso(lot.expires_on),
+                            }
+                            if (lot := soonest[a.id])
+                            else None
+                        ),
+                    }
+                    for a, amount in pairs
+                ],
+                "totals": [
+                    {"currency": currency, "balance": money(amount, currency)}
+                    for currency, amount in totals.items()
+                ],
+            }
+        )
+        return
+    if not pairs:
+        click.echo(
+            "No accounts yet. Add one: giftbalance account add NAME --store amazon.com --currency USD"
+        )
+        return
+    rows: list[list[object]] = []
+    for a, amount in pairs:
+        lot = soonest[a.id]
+        expiring = f"{ledger.fmt(lot.amount, a.currency)} on {lot.expires_on}" if lot else ""
+        rows.append([a.name, a.store, ledger.fmt(amount, a.currency), expiring])
+    click.echo(table(["account", "store", "balance", "expires first"], rows, "llrl"))
+    if len(pairs) > 1:
+        click.echo("")
+        for currency, amount in totals.items():
+            click.echo(f"Total {currency}: {ledger.fmt(amount, currency)}")
+
+
+@click.command("log")
+@account_option("Only this account.")
+@click.option("--since", type=DATE, help="Entries on or after this date.")
+@click.option("--until", type=DATE, help="Entries on or before this date.")
+@click.option("--limit", type=click.IntRange(min=1), help="Only the newest N entries.")
+@json_option
+@pass_app
+def log(
+    app: App,
+    account: str | None,
+    since: date | None,
+    until: date | None,
+    limit: int | None,
+    as_json: bool,
+) -> None:
+    """Ledger entries, oldest first, with the running balance of their account."""
+    from giftbalance import ledger
+    from giftbalance.codes import mask
+    from giftbalance.money import Money, format_money
+    from giftbalance.render.text import table
+
+    if since and until and since > until:
+        raise InputError(f"--since {since} is after --until {until}")
+    with app.db.read() as session:
+        chosen = ledger.find_account(session, account) if account else None
+        lines = ledger.log(session, account=chosen, since=since, until=until, limit=limit)
+    if as_json:
+        echo_json(
+            [
+                {
+                    "id": e.id,
+                    "date": iso(e.occurred_on),
+                    "account": line.account,
+                    "kind": e.kind,
+                    "amount": format_money(Money(e.amount, e.currency), code=False),
+                    "currency": e.currency,
+                    "balance": format_money(Money(e.balance_after, e.currency), code=False),
+                    "note": e.note,
+                    "from": e.giver,
+                    "expires": iso(e.expires_on),
+                    "code": mask(e.code_last4) or None,
+                    "reverses": e.reverses_id,
+                    "recorded_at": iso(e.recorded_at),
+                }
+                for line in lines
+                for e in [line.entry]
+            ]
+        )
+        return
+    if not lines:
+        click.echo("No entries.")
+        return
+    rows = []
+    for line in lines:
+        e = line.entry
+        detail = " ".join(
+            part
+            for part in (
+                e.note or "",
+                f"from {e.giver}" if e.giver else "",
+                f"expires {e.expires_on}" if e.expires_on else "",
+                mask(e.code_last4),
+            )
+            if part
+        )
+        rows.append(
+            [
+                e.id,
+                e.occurred_on,
+                line.account,
+                e.kind,
+                format_money(Money(e.amount, e.currency), grouping=True),
+                format_money(Money(e.balance_after, e.currency), grouping=True),
+                detail,
+            ]
+        )
+    click.echo(
+        table(["id", "date", "account", "kind", "amount", "balance", "note"], rows, "rlllrr")
+    )
+
+
+COMMANDS = [balance, log]

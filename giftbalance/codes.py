@@ -1,0 +1,82 @@
+"""Claim codes are cash: they are never stored in the clear and never printed in full.
+
+A code is normalised (case, spaces and dashes ignored), then only its last four characters and
+a keyed HMAC-SHA256 of it are kept. The key is a random secret in the user's config directory
+(mode 0600), outside the database, so a copy of the database alone cannot confirm a guessed code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from pathlib import Path
+
+from giftbalance.errors import GiftbalanceError, InputError
+
+ENV_CONFIG_DIR = "GIFTBALANCE_CONFIG_DIR"
+KEY_FILE = "code.key"
+_MIN_LEN, _MAX_LEN = 6, 64
+
+
+def normalise(code: str) -> str:
+    """Upper-case the code and drop spaces and dashes; refuse anything but letters and digits."""
+    cleaned = re.sub(r"[\s\-]+", "", code).upper()
+    if not cleaned:
+        raise InputError("no claim code entered")
+    if not cleaned.isascii() or not cleaned.isalnum():
+        raise InputError("a claim code has only letters, digits, spaces and dashes")
+    if not _MIN_LEN <= len(cleaned) <= _MAX_LEN:
+        raise InputError(f"a claim code has {_MIN_LEN} to {_MAX_LEN} letters and digits")
+    return cleaned
+
+
+def mask(last4: str | None) -> str:
+    """What output shows of a code: ``****ABCD`` (or an empty string when there is none)."""
+    return f"****{last4}" if last4 else ""
+
+
+def config_dir() -> Path:
+    """Where the key lives: ``$GIFTBALANCE_CONFIG_DIR`` or the platform's user config dir."""
+    override = os.environ.get(ENV_CONFIG_DIR)
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("giftbalance", appauthor=False))
+
+
+def load_key(*, create: bool) -> bytes | None:
+    """The HMAC key; created (32 random bytes, mode 0600) on first use when ``create``."""
+    path = config_dir() / KEY_FILE
+    try:
+        return bytes.fromhex(path.read_text().strip())
+    except FileNotFoundError:
+        if not create:
+            return None
+    except ValueError:
+        raise GiftbalanceError(f"the claim-code key {path} is damaged") from None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(32)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:  # another process made it first
+        return bytes.fromhex(path.read_text().strip())
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key.hex() + "\n")
+    return key
+
+
+def digest(normalised_code: str, key: bytes) -> str:
+    """The keyed HMAC-SHA256 (hex) stored in place of the code."""
+    return hmac.new(key, normalised_code.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def protect(code: str) -> tuple[str, str]:
+    """``(last4, hmac_hex)`` for a code as typed: everything the ledger keeps of it."""
+    cleaned = normalise(code)
+    key = load_key(create=True)
+    assert key is not None
+    return cleaned[-4:], digest(cleaned, key)

@@ -1,0 +1,85 @@
+"""Dates as users type them, and the weeks plans and reports are cut into."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date, datetime, timedelta
+
+WEEKDAYS = ("monday", "sunday")
+_RELATIVE = {"today": 0, "yesterday": -1, "tomorrow": 1}
+_MIN_YEAR, _MAX_YEAR = 1970, 2200
+
+
+class DateError(ValueError):
+    """Text that is not a date we can trust."""
+
+
+def today() -> date:
+    """Today's date; ``GIFTBALANCE_TODAY`` (ISO date) pins it for reproducible examples."""
+    pinned = os.environ.get("GIFTBALANCE_TODAY")
+    if pinned:
+        return date.fromisoformat(pinned)
+    return date.today()
+
+
+def now() -> datetime:
+    """The current local time (seconds precision), consistent with :func:`today`."""
+    current = datetime.now().replace(microsecond=0)
+    pinned = os.environ.get("GIFTBALANCE_TODAY")
+    if pinned:
+        return datetime.combine(date.fromisoformat(pinned), current.time())
+    return current
+
+
+def _check_year(value: date, text: str) -> None:
+    if not _MIN_YEAR <= value.year <= _MAX_YEAR:
+        raise DateError(f"date out of range: {text!r} (years {_MIN_YEAR} to {_MAX_YEAR})")
+
+
+def parse_date(text: str) -> date:
+    """Parse ISO dates (``2026-11-25``), usual spellings (``Nov 25 2026``, ``11/25/2026``) and
+    ``today``/``yesterday``/``tomorrow``. Raises :class:`DateError` for anything else."""
+    from dateutil import parser
+
+    raw = text.strip() if isinstance(text, str) else ""
+    if raw.lower() in _RELATIVE:
+        return today() + timedelta(days=_RELATIVE[raw.lower()])
+    if not raw or not re.search(r"\d", raw):
+        raise DateError(f"not a date: {text!r} (expected e.g. 2026-11-25)")
+    try:
+        parsed = parser.parse(raw, default=datetime(today().year, 1, 1))
+    except (ValueError, OverflowError):
+        raise DateError(f"not a date: {text!r} (expected e.g. 2026-11-25)") from None
+    if parsed.time() != datetime.min.time():
+        raise DateError(f"expected a date without a time: {text!r}")
+    value = parsed.date()
+    _check_year(value, text)
+    return value
+
+
+def parse_datetime(text: str) -> datetime:
+    """Parse a local date and time (``2026-11-25 14:30``, ``now``); a bare date means midnight."""
+    from dateutil import parser
+
+    raw = text.strip() if isinstance(text, str) else ""
+    if raw.lower() == "now":
+        return now()
+    if not raw or not re.search(r"\d", raw):
+        raise DateError(f"not a date and time: {text!r} (expected e.g. 2026-11-25 14:30)")
+    try:
+        parsed = parser.parse(raw, default=datetime(today().year, 1, 1))
+    except (ValueError, OverflowError):
+        raise DateError(f"not a date and time: {text!r} (expected e.g. 2026-11-25 14:30)") from None
+    _check_year(parsed.date(), text)
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone().replace(tzinfo=None)
+    return parsed.replace(microsecond=0)
+
+
+def week_start(day: date, first_weekday: str = "monday") -> date:
+    """The first day of the week containing ``day`` (weeks start on Monday or Sunday)."""
+    if first_weekday not in WEEKDAYS:
+        raise DateError(f"week start must be one of {', '.join(WEEKDAYS)}")
+    offset = day.weekday() if first_weekday == "monday" else (day.weekday() + 1) % 7
+    return day - timedelta(days=offset)

@@ -1,0 +1,259 @@
+"""Where the database is, how to connect to it, and keeping its schema current.
+
+SQLite connections get foreign keys, WAL, a busy timeout, and write transactions that start
+with ``BEGIN IMMEDIATE`` (so writers queue instead of failing half-way). On PostgreSQL a write
+transaction takes a transaction-scoped advisory lock, which serialises writers the same way.
+
+The schema is created and upgraded only through Alembic; alembic is imported only when the
+stored revision differs from :data:`SCHEMA_HEAD`.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from giftbalance.errors import DatabaseError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+    from sqlalchemy.orm import Session
+
+#: The newest migration shipped with this version (tests check it matches alembic's head).
+SCHEMA_HEAD = "0002"
+#: How long a writer waits for another writer before giving up, in seconds.
+BUSY_TIMEOUT_S = 60
+_WRITE_LOCK_KEY = 0x6769667462  # "giftb": the PostgreSQL advisory lock writers take
+ENV_DB = "GIFTBALANCE_DB"
+
+
+def default_db_path() -> Path:
+    """The default database: ``giftbalance.db`` in the platform's user data directory."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("giftbalance", appauthor=False)) / "giftbalance.db"
+
+
+def resolve_url(option: str | None) -> str:
+    """The SQLAlchemy URL to use: ``--db``, else ``$GIFTBALANCE_DB``, else the default file.
+
+    A value with ``://`` is a SQLAlchemy URL; anything else is a path to a SQLite file.
+    """
+    value = option or os.environ.get(ENV_DB) or str(default_db_path())
+    if "://" in value:
+        return value
+    return "sqlite:///" + str(Path(value).expanduser().resolve())
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL, or ``None`` for other databases and in-memory SQLite."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return None
+    rest = url[len(prefix) :].split("?", 1)[0]
+    if not rest or rest == ":memory:":
+        return None
+    return Path(rest)
+
+
+def _create_private_file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+    os.close(fd)
+
+
+def _warn_if_shared(path: Path) -> None:
+    mode = path.stat().st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        print(
+            f"Warning: {path} can be read by other users (mode {stat.S_IMODE(mode):o}); "
+            f"run: chmod 600 {path}",
+            file=sys.stderr,
+        )
+
+
+class Database:
+    """One database: an engine plus read and write transactions over it."""
+
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        from sqlalchemy import create_engine, event
+        from sqlalchemy.pool import NullPool
+
+        self.url = url
+        self.path = sqlite_path(url)
+        self.is_sqlite = url.startswith("sqlite")
+        created = False
+        if self.path is not None:
+            if not self.path.exists():
+                try:
+                    _create_private_file(self.path)
+                except OSError as exc:
+                    raise DatabaseError(
+                        f"cannot create database {self.path}: {exc.strerror}"
+                    ) from None
+                created = True
+            else:
+                _warn_if_shared(self.path)
+        kwargs: dict[str, Any] = {}
+        if self.is_sqlite:
+            # One connection per command; NullPool keeps no file handle open between commands.
+            kwargs["poolclass"] = NullPool
+            kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_S}
+        self.engine: Engine = create_engine(url, **kwargs)
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", _sqlite_on_connect)
+            event.listen(self.engine, "begin", _sqlite_on_begin)
+        if migrate:
+            self.ensure_schema(fresh=created)
+
+    # -- schema -------------------------------------------------------------------------------
+
+    def stored_revision(self) -> str | None:
+        """The Alembic revision recorded in the database (``None`` for an empty database)."""
+        from sqlalchemy import inspect, text
+
+        with self.engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+    def ensure_schema(self, *, fresh: bool = False) -> None:
+        """Create the schema at head, or upgrade an older one after backing up the SQLite file."""
+        try:
+            current = None if fresh else self.stored_revision()
+        except Exception as exc:  # a file that is not a database, a server that is down
+            raise DatabaseError(f"cannot open database {self.display}: {_reason(exc)}") from None
+        if current == SCHEMA_HEAD:
+            return
+        if current is not None and current not in _known_revisions():
+            raise DatabaseError(
+                f"database {self.display} has schema {current}, newer than this giftbalance "
+                f"({SCHEMA_HEAD}); upgrade giftbalance"
+            )
+        if current is not None and self.path is not None:
+            backup = self.path.with_name(
+                f"{self.path.stem}.backup-{datetime.now():%Y%m%d-%H%M%S}{self.path.suffix}"
+            )
+            self.copy_sqlite_file(backup)
+            print(
+                f"Upgrading database schema {current} -> {SCHEMA_HEAD}; backup: {backup}",
+                file=sys.stderr,
+            )
+        self.upgrade()
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Run the packaged Alembic migrations up to ``revision`` (imports alembic)."""
+        from alembic import command
+
+        config = alembic_config(self.url)
+        with self.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, revision)
+
+    def copy_sqlite_file(self, target: Path) -> None:
+        """A consistent copy of the SQLite database (online backup API), mode 0600."""
+        import sqlite3
+
+        assert self.path is not None
+        _create_private_file(target)
+        src = sqlite3.connect(self.path)
+        dst = sqlite3.connect(target)
+        try:
+            with dst:
+                src.backup(dst)
+        finally:
+            dst.close()
+            src.close()
+
+    # -- transactions -------------------------------------------------------------------------
+
+    @property
+    def display(self) -> str:
+        """The database as shown to the user (a path, or the URL without its password)."""
+        if self.path is not None:
+            return str(self.path)
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading; nothing it does is committed."""
+        from sqlalchemy.orm import Session
+
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction: everything the block does is committed together, or nothing.
+
+        On SQLite it starts with ``BEGIN IMMEDIATE``; on PostgreSQL it first takes the writers'
+        advisory lock, so concurrent commands run one after another and see each other's effects.
+        """
+        from sqlalchemy import text
+        from sqlalchemy.orm import Session
+
+        bind = self.engine.execution_options(giftbalance_write=True)
+        with Session(bind, expire_on_commit=False) as session, session.begin():
+            if not self.is_sqlite and self.engine.dialect.name == "postgresql":
+                session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _WRITE_LOCK_KEY})
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event below emit BEGIN itself (pysqlite's own is deferred).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    write = conn.get_execution_options().get("giftbalance_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _reason(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None)
+    return str(orig or exc).splitlines()[0]
+
+
+def migrations_dir() -> Path:
+    """The folder holding ``env.py`` and ``versions/``.
+
+    An installed wheel carries it as ``giftbalance/migrations``; in a source checkout (and an
+    editable install) it is the repository's top-level ``alembic/`` folder.
+    """
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "migrations", package.parent / "alembic"):
+        if (candidate / "env.py").is_file():
+            return candidate
+    raise DatabaseError("giftbalance is installed without its migrations")  # pragma: no cover
+
+
+def _known_revisions() -> set[str]:
+    return {p.name.split("_", 1)[0] for p in (migrations_dir() / "versions").glob("*.py")}
+
+
+def alembic_config(url: str) -> Any:
+    """An Alembic ``Config`` pointing at the packaged migrations."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config

@@ -1,0 +1,216 @@
+"""SQLAlchemy tables. The schema changes only through Alembic migrations (``alembic/``).
+
+Money columns are ``Integer`` minor units beside a currency code; never ``Numeric`` (on SQLite
+it goes through float) and never float.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ENTRY_KINDS = ("redeem", "spend", "adjust", "reversal")
+PRIORITIES = ("must", "high", "normal", "low")
+NEED_STATUSES = ("open", "bought", "removed")
+CHANNELS = ("chat", "phone", "email")
+OUTCOMES = ("pending", "refused", "reversed", "credited", "other")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Setting(Base):
+    """A user setting (``week_start``, ``default_account``), kept in the database."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Account(Base):
+    """A store account that holds (or held) a redeemed gift balance."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    #: ``name`` case-folded; unique, so names are unique case-insensitively.
+    name_key: Mapped[str] = mapped_column(String(100), unique=True)
+    store: Mapped[str] = mapped_column(String(100))
+    currency: Mapped[str] = mapped_column(String(3))
+    #: Sales tax in percent, as exact decimal text (``"8.875"``).
+    tax_rate: Mapped[str] = mapped_column(String(16), default="0")
+    #: The smallest e-gift card the store sells, in minor units.
+    egift_minimum: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (CheckConstraint("egift_minimum >= 0", name="egift_minimum_not_negative"),)
+
+
+class Entry(Base):
+    """One line of the append-only ledger. Rows are only ever inserted.
+
+    ``amount`` is signed (redemptions positive, spends negative, adjustments either way, a
+    reversal the negation of the entry it reverses). ``balance_after`` is the account's balance
+    once this entry is applied, in insertion order: it is derived from the entries before it and
+    written in the same transaction, so the current balance is one indexed lookup.
+    """
+
+    __tablename__ = "entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    balance_after: Mapped[int] = mapped_column(Integer)
+    occurred_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+    giver: Mapped[str | None] = mapped_column(String(200))
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    code_last4: Mapped[str | None] = mapped_column(String(4))
+    #: Keyed HMAC-SHA256 (hex) of the normalised claim code; the code itself is never stored.
+    code_hmac: Mapped[str | None] = mapped_column(String(64), index=True)
+    #: For a reversal: the entry it reverses. Unique, so an entry is reversed at most once.
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id"), unique=True)
+
+    __table_args__ = (
+        CheckConstraint("amount <> 0", name="amount_not_zero"),
+        CheckConstraint("balance_after >= 0", name="balance_not_negative"),
+        CheckConstraint("kind IN ('redeem', 'spend', 'adjust', 'reversal')", name="kind_known"),
+        Index("ix_entries_account_id_id", "account_id", "id"),
+        Index("ix_entries_account_id_occurred_on", "account_id", "occurred_on"),
+    )
+
+
+class Member(Base):
+    """A household member: someone you order for from the account that holds the balance."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_key: Mapped[str] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (
+        # Names are unique among current members; a removed member's name can be reused.
+        Index(
+            "uq_members_name_key_current",
+            "name_key",
+            unique=True,
+            sqlite_where=text("removed_at IS NULL"),
+            postgresql_where=text("removed_at IS NULL"),
+        ),
+    )
+
+
+class Need(Base):
+    """Something the household needs, to be bought with the gift balance.
+
+    For a recurring need, ``rule`` is RRULE text, ``first_date`` its DTSTART and ``next_date``
+    the occurrence still to buy; ``quantity`` is per occurrence.
+    """
+
+    __tablename__ = "needs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit_price: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    priority: Mapped[str] = mapped_column(String(8), default="normal")
+    need_by: Mapped[date | None] = mapped_column(Date)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    store: Mapped[str | None] = mapped_column(String(100))
+    url: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    rule: Mapped[str | None] = mapped_column(String(200))
+    first_date: Mapped[date | None] = mapped_column(Date)
+    next_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (
+        CheckConstraint("unit_price > 0", name="unit_price_positive"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("priority IN ('must', 'high', 'normal', 'low')", name="priority_known"),
+        CheckConstraint("status IN ('open', 'bought', 'removed')", name="status_known"),
+        Index("ix_needs_status", "status"),
+    )
+
+
+class Purchase(Base):
+    """A need bought with the gift balance: links the ledger's spend entry to the need.
+
+    Append-only like the ledger. ``occurrence`` is the recurring need's date that was bought;
+    ``member_id`` is who it was for at the time, so per-member use survives later edits.
+    """
+
+    __tablename__ = "purchases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"), unique=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("needs.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    units: Mapped[int] = mapped_column(Integer)
+    occurrence: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (CheckConstraint("units > 0", name="units_positive"),)
+
+
+class Contact(Base):
+    """One contact with the store's support about a mistaken redemption."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime)
+    channel: Mapped[str] = mapped_column(String(8))
+    rep: Mapped[str | None] = mapped_column(String(200))
+    case_ref: Mapped[str | None] = mapped_column(String(200))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    summary: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(16), default="pending")
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (
+        CheckConstraint("channel IN ('chat', 'phone', 'email')", name="channel_known"),
+        CheckConstraint(
+            "outcome IN ('pending', 'refused', 'reversed', 'credited', 'other')",
+            name="outcome_known",
+        ),
+    )

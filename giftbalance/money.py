@@ -1,0 +1,251 @@
+"""Money: integer minor units plus an ISO 4217 currency code.
+
+Every amount a user types goes through :func:`parse_money`; every amount the tool shows goes
+through :func:`format_money`. No float ever holds money: amounts are ``int`` minor units (cents
+for USD, yen for JPY, fils for KWD) and rates are :class:`decimal.Decimal`. Where a computation
+has to round (sales tax) the rounding mode is named at the call.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+Currency = str
+
+# ISO 4217 active codes with their number of minor digits (the "E" column of the standard).
+# Codes with 2 digits are listed in _TWO_DIGIT; the exceptions are spelled out.
+_ZERO_DIGIT = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
+_THREE_DIGIT = "BHD IQD JOD KWD LYD OMR TND"
+_FOUR_DIGIT = "CLF UYW"
+_TWO_DIGIT = (
+    "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BOV BRL BSD BTN BWP "
+    "BYN BZD CAD CDF CHE CHF CHW CNY COP COU CRC CUC CUP CVE CZK DKK DOP DZD EGP ERN ETB EUR "
+    "FJD FKP GBP GEL GHS GIP GMD GTQ GYD HKD HNL HTG HUF IDR ILS INR IRR JMD KES KGS KHR KPW "
+    "KYD KZT LAK LBP LKR LRD LSL MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN "
+    "NAD NGN NIO NOK NPR NZD PAB PEN PGK PHP PKR PLN QAR RON RSD RUB SAR SBD SCR SDG SEK SGD "
+    "SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TOP TRY TTD TWD TZS UAH USD USN UYU UZS "
+    "VED VES WST XCD XCG YER ZAR ZMW ZWG"
+)
+CURRENCY_DIGITS: dict[Currency, int] = {
+    **{code: 2 for code in _TWO_DIGIT.split()},
+    **{code: 0 for code in _ZERO_DIGIT.split()},
+    **{code: 3 for code in _THREE_DIGIT.split()},
+    **{code: 4 for code in _FOUR_DIGIT.split()},
+}
+
+#: The largest amount accepted from a user, in major units of any currency.
+MAX_UNITS = 1_000_000
+
+_DOLLARS = frozenset(
+    [
+        "USD",
+        "CAD",
+        "AUD",
+        "NZD",
+        "SGD",
+        "HKD",
+        "MXN",
+        "TWD",
+        "BSD",
+        "BBD",
+        "BZD",
+        "BMD",
+        "FJD",
+        "JMD",
+        "LRD",
+        "NAD",
+        "SBD",
+        "SRD",
+        "TTD",
+        "XCD",
+    ]
+)
+_SYMBOLS: dict[str, frozenset[Currency]] = {
+    "$": _DOLLARS,
+    "US$": frozenset({"USD"}),
+    "C$": frozenset({"CAD"}),
+    "A$": frozenset({"AUD"}),
+    "€": frozenset({"EUR"}),
+    "£": frozenset({"GBP"}),
+    "¥": frozenset({"JPY", "CNY"}),
+    "₹": frozenset({"INR"}),
+}
+_SYMBOL_RE = "|".join(re.escape(s) for s in sorted(_SYMBOLS, key=len, reverse=True))
+_AMOUNT_RE = re.compile(
+    rf"""^
+    (?P<sign>[-+−])?\s*
+    (?:(?P<code1>[A-Za-z]{{3}})\s*)?
+    (?P<symbol>{_SYMBOL_RE})?\s*
+    (?P<sign2>[-+−])?\s*
+    (?P<int>\d{{1,3}}(?:,\d{{3}})+|\d+)?
+    (?:\.(?P<frac>\d+))?
+    (?:\s*(?P<code2>[A-Za-z]{{3}}))?
+    $""",
+    re.VERBOSE,
+)
+
+
+class MoneyError(ValueError):
+    """Text that is not an acceptable amount, or arithmetic mixing currencies."""
+
+
+def currency_digits(currency: Currency) -> int:
+    """Return the number of minor digits of an ISO 4217 ``currency`` (USD 2, JPY 0, KWD 3)."""
+    try:
+        return CURRENCY_DIGITS[currency]
+    except KeyError:
+        raise MoneyError(
+            f"unknown currency {currency!r} (expected an ISO 4217 code such as USD)"
+        ) from None
+
+
+def parse_currency(text: str) -> Currency:
+    """Normalise a user-typed currency code (``usd`` -> ``USD``); refuse unknown codes."""
+    code = text.strip().upper()
+    currency_digits(code)
+    return code
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An exact amount: ``minor`` units of ``currency`` (2550 USD is 25.50 USD)."""
+
+    minor: int
+    currency: Currency
+
+    def __post_init__(self) -> None:
+        if type(self.minor) is not int:
+            raise TypeError(f"Money.minor must be an int, not {type(self.minor).__name__}")
+        currency_digits(self.currency)
+
+    @classmethod
+    def zero(cls, currency: Currency) -> Money:
+        return cls(0, currency)
+
+    def _same(self, other: Money) -> None:
+        if not isinstance(other, Money):
+            raise TypeError(f"cannot combine Money with {type(other).__name__}")
+        if other.currency != self.currency:
+            raise MoneyError(f"cannot combine {self.currency} with {other.currency}")
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.minor + other.minor, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.minor - other.minor, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.minor, self.currency)
+
+    def __mul__(self, factor: int) -> Money:
+        if type(factor) is not int:
+            raise TypeError("Money can only be multiplied by an int")
+        return Money(self.minor * factor, self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.minor < other.minor
+
+    def __le__(self, other: Money) -> bool:
+        self._same(other)
+        return self.minor <= other.minor
+
+    def __gt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.minor > other.minor
+
+    def __ge__(self, other: Money) -> bool:
+        self._same(other)
+        return self.minor >= other.minor
+
+    def __str__(self) -> str:
+        return format_money(self)
+
+
+def parse_money(text: str, currency: Currency, *, allow_zero: bool = False) -> Money:
+    """Parse user text into :class:`Money` of ``currency`` (the account's currency).
+
+    Accepts ``25``, ``25.5``, ``25.50``, ``$25.50``, ``1,234.56``, ``25.50 USD``, ``USD 25.50``.
+    Refuses negative amounts, zero (unless ``allow_zero``), more decimals than the currency has,
+    anything that is not a plain decimal number (text, NaN, Infinity, exponents), amounts over
+    :data:`MAX_UNITS`, and a code or symbol naming another currency. Raises :class:`MoneyError`
+    with a message fit to show the user.
+    """
+    digits = currency_digits(currency)
+    raw = text.strip() if isinstance(text, str) else ""
+    match = _AMOUNT_RE.match(raw)
+    if not raw or match is None or (match["int"] is None and match["frac"] is None):
+        raise MoneyError(
+            f"not an amount: {text!r} (expected something like 25.50 or 25.50 {currency})"
+        )
+    if match["code1"] and match["code2"]:
+        raise MoneyError(f"not an amount: {text!r} (currency given twice)")
+    code = (match["code1"] or match["code2"] or "").upper()
+    if code:
+        if code not in CURRENCY_DIGITS:
+            raise MoneyError(f"unknown currency {code!r} in {text!r}")
+        if code != currency:
+            raise MoneyError(f"amount is in {code} but the account is in {currency}")
+    symbol = match["symbol"]
+    if symbol and currency not in _SYMBOLS[symbol]:
+        raise MoneyError(f"{symbol} does not denote {currency}, the account's currency")
+    if match["sign"] in ("-", "−") or match["sign2"] in ("-", "−"):
+        raise MoneyError(f"amount must be positive: {text!r}")
+    frac = match["frac"] or ""
+    if len(frac) > digits:
+        places = "no decimal places" if digits == 0 else f"{digits} decimal places"
+        raise MoneyError(f"{currency} has {places}: {text!r}")
+    whole = int((match["int"] or "0").replace(",", ""))
+    minor = whole * 10**digits + int(frac.ljust(digits, "0") or "0")
+    if minor == 0 and not allow_zero:
+        raise MoneyError(f"amount must be more than zero: {text!r}")
+    if minor > MAX_UNITS * 10**digits:
+        raise MoneyError(f"amount over the limit of {MAX_UNITS:,} {currency}: {text!r}")
+    return Money(minor, currency)
+
+
+def format_money(money: Money, *, code: bool = True, grouping: bool = False) -> str:
+    """Format ``money`` with exactly the currency's minor digits: ``25.50 USD``.
+
+    ``code=False`` gives the bare number (``"25.50"``, the JSON and CSV form); ``grouping=True``
+    adds thousands separators for people (``1,234.56 USD``).
+    """
+    digits = currency_digits(money.currency)
+    sign = "-" if money.minor < 0 else ""
+    whole, frac = divmod(abs(money.minor), 10**digits)
+    number = f"{whole:,}" if grouping else str(whole)
+    if digits:
+        number += "." + str(frac).rjust(digits, "0")
+    text = sign + number
+    return f"{text} {money.currency}" if code else text
+
+
+def minor_to_decimal(money: Money) -> Decimal:
+    """The exact decimal value of ``money`` in major units (for journals and charts' labels)."""
+    return Decimal(money.minor).scaleb(-currency_digits(money.currency))
+
+
+def parse_rate(text: str) -> Decimal:
+    """Parse a percentage such as ``8.875`` or ``8.875%`` (0 to 100, at most 4 decimals)."""
+    raw = text.strip().removesuffix("%").strip() if isinstance(text, str) else ""
+    if not re.fullmatch(r"\d+(\.\d+)?", raw):
+        raise MoneyError(f"not a percentage: {text!r} (expected something like 8.25)")
+    try:
+        rate = Decimal(raw)
+    except InvalidOperation:  # pragma: no cover - the regex admits only plain decimals
+        raise MoneyError(f"not a percentage: {text!r}") from None
+    if rate > 100:
+        raise MoneyError(f"tax rate over 100%: {text!r}")
+    if -rate.as_tuple().exponent > 4:  # type: ignore[operator]
+        raise MoneyError(f"tax rate has more than 4 decimals: {text!r}")
+    return rate.normalize() if rate else Decimal(0)
+
+
+def tax_on(amount: Money, rate_percent: Decimal, rounding: str = ROUND_HALF_UP) -> Money:
+    """Sales tax on ``amount`` at ``rate_percent``, rounded to a minor unit with ``rounding``."""
+    exact = Decimal(amount.minor) * rate_percent / Decimal(100)
+    return Money(int(exact.quantize(Decimal(1), rounding=rounding)), amount.currency)

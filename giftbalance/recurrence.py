@@ -1,0 +1,132 @@
+"""Recurring needs: plain phrases and RFC 5545 RRULEs, stored and expanded with dateutil.
+
+A rule is stored as its RRULE text without DTSTART (``FREQ=WEEKLY;INTERVAL=2``); the need's
+first date is the DTSTART. All date arithmetic is dateutil's ``rrule``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dateutil.rrule import rrule
+
+_UNITS = {
+    "day": "DAILY",
+    "days": "DAILY",
+    "week": "WEEKLY",
+    "weeks": "WEEKLY",
+    "month": "MONTHLY",
+    "months": "MONTHLY",
+    "year": "YEARLY",
+    "years": "YEARLY",
+}
+_ADVERBS = {
+    "daily": ("DAILY", 1),
+    "weekly": ("WEEKLY", 1),
+    "fortnightly": ("WEEKLY", 2),
+    "fortnight": ("WEEKLY", 2),
+    "monthly": ("MONTHLY", 1),
+    "quarterly": ("MONTHLY", 3),
+    "yearly": ("YEARLY", 1),
+    "annually": ("YEARLY", 1),
+}
+_NOUNS = {"day": "days", "week": "weeks", "month": "months", "year": "years"}
+_FREQ_NOUN = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}
+_PHRASE = re.compile(r"^(?:every\s+)?(?:(\d+)\s*)?([a-z]+)$")
+_MAX_INTERVAL = 1000
+
+
+class RuleError(ValueError):
+    """Text that is neither a recurrence phrase nor a usable RRULE."""
+
+
+def _build(rule: str, dtstart: date) -> rrule:
+    from dateutil.rrule import rrule as rrule_type
+    from dateutil.rrule import rrulestr
+
+    built = rrulestr(rule, dtstart=datetime.combine(dtstart, datetime.min.time()))
+    if not isinstance(built, rrule_type):  # pragma: no cover - we never store rule sets
+        raise RuleError(f"not a single recurrence rule: {rule!r}")
+    return built
+
+
+def parse_rule(text: str) -> str:
+    """Turn ``2 weeks``, ``every month``, ``weekly`` or an RRULE into canonical RRULE text.
+
+    Raises :class:`RuleError` for anything dateutil cannot expand, for rules more often than
+    daily, for a DTSTART inside the rule (the need's date is the start), and for intervals over
+    1000.
+    """
+    raw = " ".join(text.strip().split()) if isinstance(text, str) else ""
+    if not raw:
+        raise RuleError("empty recurrence (expected e.g. '2 weeks', 'month' or FREQ=WEEKLY)")
+    lowered = raw.lower()
+    match = _PHRASE.match(lowered)
+    if match and not lowered.startswith(("freq", "rrule")):
+        count, word = match.groups()
+        if word in _ADVERBS and count is None:
+            freq, interval = _ADVERBS[word]
+        elif word in _UNITS:
+            freq, interval = _UNITS[word], int(count or 1)
+            if count is None and word.endswith("s"):
+                raise RuleError(f"how many {word}? e.g. '2 {word}'")
+        else:
+            raise RuleError(
+                f"not a recurrence: {text!r} (expected e.g. '2 weeks', 'month', FREQ=WEEKLY)"
+            )
+        if not 1 <= interval <= _MAX_INTERVAL:
+            raise RuleError(f"interval must be between 1 and {_MAX_INTERVAL}: {text!r}")
+        return f"FREQ={freq}" + (f";INTERVAL={interval}" if interval != 1 else "")
+    body = raw[len("RRULE:") :] if raw.upper().startswith("RRULE:") else raw
+    body = body.upper()
+    if "DTSTART" in body:
+        raise RuleError("leave DTSTART out of the rule; the need's date is its start")
+    parts = dict(p.split("=", 1) for p in body.split(";") if "=" in p)
+    if parts.get("FREQ") not in _FREQ_NOUN:
+        raise RuleError(f"RRULE needs FREQ=DAILY, WEEKLY, MONTHLY or YEARLY: {text!r}")
+    interval_text = parts.get("INTERVAL", "1")
+    if not interval_text.isdigit() or not 1 <= int(interval_text) <= _MAX_INTERVAL:
+        raise RuleError(f"interval must be between 1 and {_MAX_INTERVAL}: {text!r}")
+    try:
+        built = _build(body, date(2000, 1, 1))
+        built.after(datetime(2000, 1, 1), inc=True)
+    except (ValueError, TypeError, KeyError, OverflowError) as exc:
+        raise RuleError(f"not a valid RRULE: {text!r} ({exc})") from None
+    return body
+
+
+def describe(rule: str) -> str:
+    """A short human reading of a stored rule: ``every 2 weeks``, or the RRULE itself."""
+    match = re.fullmatch(r"FREQ=(DAILY|WEEKLY|MONTHLY|YEARLY)(?:;INTERVAL=(\d+))?", rule)
+    if not match:
+        return rule
+    noun = _FREQ_NOUN[match[1]]
+    interval = int(match[2] or 1)
+    return f"every {noun}" if interval == 1 else f"every {interval} {_NOUNS[noun]}"
+
+
+def occurrences(rule: str, dtstart: date, start: date, end: date) -> list[date]:
+    """Dates of ``rule`` (starting ``dtstart``) between ``start`` and ``end``, both included."""
+    if end < start:
+        return []
+    built = _build(rule, dtstart)
+    lo = datetime.combine(start, datetime.min.time())
+    hi = datetime.combine(end, datetime.min.time())
+    return [d.date() for d in built.between(lo, hi, inc=True)]
+
+
+def next_occurrence(rule: str, dtstart: date, after: date) -> date | None:
+    """The first date of ``rule`` strictly after ``after``; ``None`` when the rule has ended."""
+    built = _build(rule, dtstart)
+    found = built.after(datetime.combine(after, datetime.min.time()), inc=False)
+    return found.date() if found is not None else None
+
+
+def first_occurrence(rule: str, dtstart: date) -> date | None:
+    """The first date of ``rule`` on or after ``dtstart`` (a BYDAY rule may move it later)."""
+    built = _build(rule, dtstart)
+    found = built.after(datetime.combine(dtstart, datetime.min.time()), inc=True)
+    return found.date() if found is not None else None

@@ -1,0 +1,1 @@
+"""Renderers: plain results in, text/markdown/html/csv/json/chart/calendar out."""

@@ -1,0 +1,27 @@
+"""Aligned plain-text tables for the terminal (no colour, so output pipes cleanly)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]], align: str = "") -> str:
+    """Columns padded to their widest cell; ``align`` has one ``l`` or ``r`` per column
+    (missing letters mean left). ``None`` cells print empty."""
+    cells = [[("" if value is None else str(value)) for value in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in cells:
+        for index, value in enumerate(row):
+            widths[index] = max(widths[index], len(value))
+    sides = align.ljust(len(headers), "l")
+
+    def line(values: Sequence[str]) -> str:
+        parts = [
+            value.rjust(widths[i]) if sides[i] == "r" else value.ljust(widths[i])
+            for i, value in enumerate(values)
+        ]
+        return "  ".join(parts).rstrip()
+
+    out = [line(list(headers)), line(["-" * w for w in widths])]
+    out.extend(line(row) for row in cells)
+    return "\n".join(out)

@@ -1,0 +1,53 @@
+"""User settings kept in the database: ``week_start`` and ``default_account``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from giftbalance.dates import WEEKDAYS
+from giftbalance.errors import InputError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+DEFAULTS: dict[str, str] = {"week_start": "monday", "default_account": ""}
+DESCRIPTIONS = {
+    "week_start": "first day of the week for plans and reports (monday or sunday)",
+    "default_account": "account used when a command is given no --account",
+}
+
+
+def check_key(key: str) -> str:
+    if key not in DEFAULTS:
+        raise InputError(f"unknown setting {key!r} (known: {', '.join(DEFAULTS)})")
+    return key
+
+
+def get(session: Session, key: str) -> str:
+    """The stored value of ``key``, or its default."""
+    from giftbalance.models import Setting
+
+    row = session.get(Setting, check_key(key))
+    return row.value if row is not None else DEFAULTS[key]
+
+
+def all_settings(session: Session) -> dict[str, str]:
+    return {key: get(session, key) for key in DEFAULTS}
+
+
+def put(session: Session, key: str, value: str) -> None:
+    """Store ``value`` (already validated by :func:`validate`)."""
+    from giftbalance.models import Setting
+
+    row = session.get(Setting, check_key(key))
+    if row is None:
+        session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+
+
+def validate_week_start(value: str) -> str:
+    lowered = value.strip().lower()
+    if lowered not in WEEKDAYS:
+        raise InputError(f"week_start must be one of {', '.join(WEEKDAYS)}, not {value!r}")
+    return lowered

@@ -1,0 +1,378 @@
+"""Properties of the planner on random small instances, checked against plain brute force.
+
+The brute force below knows nothing of the planner's algorithm: it tries every multiset of units
+and keeps the best vector of spend per priority (compared must first, then high, normal, low).
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from giftbalance.planner import (
+    NO_ROOM_IN_WEEKS,
+    ExpiringLot,
+    ExpiryShortfall,
+    Plan,
+    PlanAccount,
+    PlanNeed,
+    PlanOptions,
+    make_plan,
+    select_units,
+)
+
+PRIORITIES = ("must", "high", "normal", "low")
+START = date(2026, 3, 2)
+RATES = (Decimal(0), Decimal(5), Decimal("7.25"), Decimal("8.875"), Decimal("10.5"))
+MAX_UNITS = 14
+
+
+def unit_cost(price: int, rate: Decimal) -> int:
+    tax = (Decimal(price) * rate / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return price + int(tax)
+
+
+def weekly_dates(first: date, weeks: int) -> list[date]:
+    """The dates of FREQ=WEEKLY from ``first`` inside the horizon (``first`` is not before START)."""
+    end = START + timedelta(days=7 * weeks)
+    return [
+        first + timedelta(days=7 * k)
+        for k in range(weeks + 1)
+        if first + timedelta(days=7 * k) < end
+    ]
+
+
+@dataclass(frozen=True)
+class Instance:
+    accounts: tuple[PlanAccount, ...]
+    needs: tuple[PlanNeed, ...]
+    options: PlanOptions
+
+
+@st.composite
+def needs_strategy(
+    draw: st.DrawFn, weeks: int, account_ids: Sequence[int] = (), recurring_odds: int = 1
+) -> tuple[PlanNeed, ...]:
+    """Up to MAX_UNITS units in all, over plain needs and weekly recurring ones (about
+    ``recurring_odds`` in 4)."""
+    needs: list[PlanNeed] = []
+    units_left = MAX_UNITS
+    for need_id in range(1, draw(st.integers(0, 8)) + 1):
+        quantity = draw(st.integers(1, 3))
+        rule, next_date, need_by = None, None, draw(st.none() | st.integers(-3, 7 * weeks + 3))
+        if draw(st.integers(0, 3)) < recurring_odds:
+            first = START + timedelta(days=draw(st.integers(0, 7 * weeks - 1)))
+            if quantity * len(weekly_dates(first, weeks)) <= units_left:
+                rule, next_date = "FREQ=WEEKLY", first
+        units = quantity * (len(weekly_dates(next_date, weeks)) if next_date else 1)
+        if units > units_left:
+            break
+        units_left -= units
+        needs.append(
+            PlanNeed(
+                need_id=need_id,
+                name=f"need {need_id}",
+                for_member=draw(st.sampled_from([None, "ann", "bo"])),
+                priority=draw(st.sampled_from(PRIORITIES)),
+                unit_price=draw(st.integers(0, 3_000) | st.sampled_from([700, 1_400, 2_100])),
+                currency="USD",
+                quantity=quantity,
+                need_by=None if need_by is None else START + timedelta(days=need_by),
+                created_at=datetime(2026, 1, 1) + timedelta(days=draw(st.integers(0, 2))),
+                account_id=draw(st.sampled_from([None, *account_ids])),
+                store=None,
+                rule=rule,
+                next_date=next_date,
+            )
+        )
+    return tuple(needs)
+
+
+@st.composite
+def single_account(
+    draw: st.DrawFn, *, gift_card: bool | None = False, lots: bool = False
+) -> Instance:
+    """One account; ``gift_card=None`` draws it; ``lots`` adds expiring money."""
+    weeks = draw(st.integers(1, 4))
+    balance = draw(st.integers(0, 9_000))
+    expiring: tuple[ExpiringLot, ...] = ()
+    if lots:
+        expiring = tuple(
+            ExpiringLot(
+                # often most of the balance, so that what is bought late cannot use it
+                draw(st.sampled_from([balance, balance * 3 // 4]) | st.integers(0, balance)),
+                START + timedelta(days=draw(st.integers(-2, 7 * weeks + 3))),
+            )
+            for _ in range(draw(st.integers(0, 2)))
+        )
+    account = PlanAccount(
+        account_id=1,
+        name="Amazon",
+        currency="USD",
+        store="amazon.com",
+        tax_rate=draw(st.sampled_from(RATES)),
+        balance=balance,
+        gift_card_minimum=draw(st.sampled_from([0, 100, 2_500])),
+        expiring=expiring,
+    )
+    options = PlanOptions(
+        start=START,
+        weeks=weeks,
+        weekly_cap=draw(st.none() | st.integers(0, 4_000)),
+        gift_card=draw(st.booleans()) if gift_card is None else gift_card,
+        members=draw(st.sampled_from([(), ("ann", "bo")])),
+    )
+    needs = draw(needs_strategy(weeks, recurring_odds=2 if lots else 1))
+    return Instance((account,), needs, options)
+
+
+# --- the brute force --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Slot:
+    need: PlanNeed
+    occurrence: date | None
+    cost: int
+
+
+def slots_of(instance: Instance, account: PlanAccount) -> list[Slot]:
+    slots = []
+    for need in instance.needs:
+        days: list[date | None] = (
+            list(weekly_dates(need.next_date, instance.options.weeks)) if need.next_date else [None]
+        )
+        for day in days:
+            slots.append(Slot(need, day, unit_cost(need.unit_price, account.tax_rate)))
+    return slots
+
+
+def brute_force(slots: list[Slot], budget: int, cap: int | None) -> tuple[int, ...]:
+    """The best spend per priority over every multiset of units costing at most ``budget``."""
+    usable = [s for s in slots if cap is None or s.cost <= cap]
+    best: tuple[int, ...] = (0, 0, 0, 0)
+    for units in itertools.product(*(range(s.need.quantity + 1) for s in usable)):
+        if sum(u * s.cost for u, s in zip(units, usable, strict=True)) > budget:
+            continue
+        vector = tuple(
+            sum(u * s.cost for u, s in zip(units, usable, strict=True) if s.need.priority == level)
+            for level in PRIORITIES
+        )
+        best = max(best, vector)
+    return best
+
+
+# --- invariants every plan keeps --------------------------------------------------------------
+
+
+def check_invariants(plan: Plan, instance: Instance) -> None:
+    options = instance.options
+    weeks = [START + timedelta(days=7 * w) for w in range(options.weeks)]
+    by_id = {a.account_id: a for a in instance.accounts}
+    needs = {n.need_id: n for n in instance.needs}
+    units_per_slot: dict[tuple[int, date | None], int] = {}
+    for result in plan.accounts:
+        account = by_id[result.account_id]
+        assert result.balance == account.balance
+        card = result.gift_card
+        assert [o.week for o in result.orders] == sorted({o.week for o in result.orders})
+        paid, card_paid = 0, card is None
+        spent = dict.fromkeys(PRIORITIES, 0)
+        spend_per_week = dict.fromkeys(weeks, 0)
+        for order in result.orders:
+            assert order.week in weeks
+            assert order.lines
+            assert order.total == sum(line.total for line in order.lines)
+            for line in order.lines:
+                need = needs[line.need_id]
+                assert need.account_id in (None, account.account_id)
+                assert need.currency == account.currency
+                assert line.units >= 1 and line.week == order.week
+                assert line.unit_price == need.unit_price
+                assert line.unit_price + line.tax == unit_cost(need.unit_price, account.tax_rate)
+                assert line.total == line.units * (line.unit_price + line.tax)
+                assert line.late == (line.need_by is not None and order.week > line.need_by)
+                if line.occurrence is not None:
+                    # never in a week before the one holding the occurrence
+                    assert line.occurrence < order.week + timedelta(days=7)
+                    assert line.need_by == line.occurrence
+                units_per_slot[line.need_id, line.occurrence] = (
+                    units_per_slot.get((line.need_id, line.occurrence), 0) + line.units
+                )
+                spent[line.priority] += line.total
+            if card is not None and not card_paid and card.week < order.week:
+                paid, card_paid = paid + card.amount, True
+            paid += order.total
+            assert order.balance_after == account.balance - paid >= 0
+            spend_per_week[order.week] += order.total
+        assert dict(result.spent_by_priority) == spent
+        gift = 0
+        if card is not None:
+            gift = card.amount
+            assert card.week in weeks
+            assert options.gift_card and gift > 0 and gift >= account.gift_card_minimum
+            assert card.for_member in (options.members or (None,))
+            spend_per_week[card.week] += gift
+        assert sum(spent.values()) + gift + result.leftover == account.balance
+        assert result.leftover >= 0
+        assert sum(spent.values()) <= result.budget <= account.balance
+        if options.weekly_cap is not None:
+            assert all(total <= options.weekly_cap for total in spend_per_week.values())
+        assert result.late == tuple(line for o in result.orders for line in o.lines if line.late)
+        check_money_lasts(account, spend_per_week, result.expiring_unused, options)
+    for (need_id, _), units in units_per_slot.items():
+        assert units <= needs[need_id].quantity
+
+
+def check_money_lasts(
+    account: PlanAccount,
+    spend_per_week: dict[date, int],
+    reported: Sequence[ExpiryShortfall],
+    options: PlanOptions,
+) -> None:
+    """Pay each week from money alive on its first day, soonest-expiring first: it never runs
+    short, and what is left of each expiring part on its date is what the plan reports."""
+    amounts: list[int] = []
+    expiries: list[date] = []
+    for lot in sorted(account.expiring, key=lambda lot: lot.expires_on):
+        amounts.append(min(lot.amount, account.balance - sum(amounts)))
+        expiries.append(lot.expires_on)
+    amounts.append(account.balance - sum(amounts))
+    expiries.append(date.max)
+    for week in sorted(spend_per_week):
+        due = spend_per_week[week]
+        for i, expires in enumerate(expiries):
+            if expires > week:
+                used = min(amounts[i], due)
+                amounts[i] -= used
+                due -= used
+        assert due == 0, "a week's orders are paid with money that has expired"
+    horizon_end = START + timedelta(days=7 * options.weeks)
+    lost: dict[date, int] = {}
+    for amount, expires in zip(amounts[:-1], expiries[:-1], strict=True):
+        if amount and expires <= horizon_end:
+            lost[expires] = lost.get(expires, 0) + amount
+    assert [(s.expires_on, s.amount) for s in reported] == sorted(lost.items())
+
+
+# --- properties -------------------------------------------------------------------------------
+
+
+@settings(max_examples=400, deadline=None)
+@given(single_account())
+def test_the_selection_matches_brute_force(instance: Instance) -> None:
+    plan = make_plan(instance.accounts, instance.needs, instance.options)
+    check_invariants(plan, instance)
+    (account,), (result,) = instance.accounts, plan.accounts
+    cap, weeks = instance.options.weekly_cap, instance.options.weeks
+    budget = account.balance if cap is None else min(account.balance, cap * weeks)
+    slots = slots_of(instance, account)
+    best = brute_force(slots, budget, cap)
+
+    cost = {s.need.need_id: s.cost for s in slots}
+    dropped = dict.fromkeys(PRIORITIES, 0)  # selected, but no week had room under the cap
+    for missing in result.unplanned:
+        if missing.reason == NO_ROOM_IN_WEEKS:
+            dropped[next(s.need.priority for s in slots if s.need.need_id == missing.need_id)] += (
+                missing.units * cost[missing.need_id]
+            )
+    selected = tuple(result.spent_by_priority[p] + dropped[p] for p in PRIORITIES)
+    assert selected == best
+    if not any(dropped.values()):
+        assert tuple(result.spent_by_priority[p] for p in PRIORITIES) == best
+        assert result.leftover == account.balance - sum(best)
+    # every unit wanted is either planned or reported
+    planned = sum(line.units for o in result.orders for line in o.lines)
+    reported = sum(u.units for u in result.unplanned)
+    assert planned + reported == sum(s.need.quantity for s in slots)
+
+
+@settings(max_examples=150, deadline=None)
+@given(single_account(gift_card=True))
+def test_the_gift_card_takes_what_is_left(instance: Instance) -> None:
+    plan = make_plan(instance.accounts, instance.needs, instance.options)
+    check_invariants(plan, instance)
+    (account,), (result,) = instance.accounts, plan.accounts
+    spent = sum(result.spent_by_priority.values())
+    left = account.balance - spent
+    if instance.options.weekly_cap is None:
+        if left > 0 and left >= account.gift_card_minimum:
+            assert result.gift_card is not None and result.gift_card.amount == left
+            assert result.leftover == 0
+        else:
+            assert result.gift_card is None and result.leftover == left
+
+
+@settings(max_examples=300, deadline=None)
+@given(single_account(gift_card=None, lots=True))
+def test_expiring_money_is_never_overspent_and_shortfalls_are_exact(instance: Instance) -> None:
+    plan = make_plan(instance.accounts, instance.needs, instance.options)
+    check_invariants(plan, instance)
+
+
+@st.composite
+def several_accounts(draw: st.DrawFn) -> Instance:
+    weeks = draw(st.integers(1, 3))
+    accounts = tuple(
+        PlanAccount(
+            account_id=i,
+            name=draw(st.sampled_from(["a", "b", "B"])) + str(i),
+            currency=draw(st.sampled_from(["USD", "USD", "EUR"])),
+            store="amazon.com",
+            tax_rate=draw(st.sampled_from(RATES)),
+            balance=draw(st.integers(0, 5_000)),
+            gift_card_minimum=100,
+        )
+        for i in range(1, draw(st.integers(1, 3)) + 1)
+    )
+    options = PlanOptions(
+        start=START,
+        weeks=weeks,
+        weekly_cap=draw(st.none() | st.integers(500, 3_000)),
+        gift_card=draw(st.booleans()),
+        members=("ann", "bo"),
+    )
+    return Instance(
+        accounts, draw(needs_strategy(weeks, [a.account_id for a in accounts])), options
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(several_accounts(), st.randoms(use_true_random=False))
+def test_several_accounts_never_plan_a_unit_twice_and_ignore_input_order(
+    instance: Instance, rng: random.Random
+) -> None:
+    plan = make_plan(instance.accounts, instance.needs, instance.options)
+    check_invariants(plan, instance)
+    accounts, needs = list(instance.accounts), list(instance.needs)
+    rng.shuffle(accounts)
+    rng.shuffle(needs)
+    assert make_plan(accounts, needs, instance.options) == plan
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 60), st.integers(0, 3)), max_size=7),
+    st.integers(0, 200),
+)
+def test_select_units_is_exact_and_prefers_earlier_items(
+    items: list[tuple[int, int]], budget: int
+) -> None:
+    total, units = select_units(items, budget)
+    best_total = -1
+    best_units: tuple[int, ...] = ()
+    for candidate in itertools.product(*(range(q + 1) for _, q in items)):
+        spend = sum(u * c for u, (c, _) in zip(candidate, items, strict=True))
+        # free units are always taken, so compare only selections that take them
+        if spend <= budget and all(
+            u == q for u, (c, q) in zip(candidate, items, strict=True) if c == 0
+        ):
+            best_total, best_units = max((best_total, best_units), (spend, candidate))
+    assert (total, units) == (best_total, best_units)

@@ -19,6 +19,7 @@ from giftbalance.errors import GiftbalanceError, InputError
 ENV_CONFIG_DIR = "GIFTBALANCE_CONFIG_DIR"
 KEY_FILE = "code.key"
 _MIN_LEN, _MAX_LEN = 6, 64
+_KEY_BYTES = 32
 
 
 def normalise(code: str) -> str:
@@ -52,20 +53,35 @@ def load_key(*, create: bool) -> bytes | None:
     """The HMAC key; created (32 random bytes, mode 0600) on first use when ``create``."""
     path = config_dir() / KEY_FILE
     try:
-        return bytes.fromhex(path.read_text().strip())
+        return _read_key(path)
     except FileNotFoundError:
         if not create:
             return None
-    except ValueError:
-        raise GiftbalanceError(f"the claim-code key {path} is damaged") from None
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_bytes(32)
+    key = secrets.token_bytes(_KEY_BYTES)
+    # Written in full under a private name, then linked into place: a second process never
+    # sees a half-written key, and if it made one first, that one wins.
+    draft = path.with_name(f"{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    except FileExistsError:  # another process made it first
-        return bytes.fromhex(path.read_text().strip())
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key.hex() + "\n")
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key.hex() + "\n")
+        os.link(draft, path)
+    except FileExistsError:
+        return _read_key(path)
+    finally:
+        draft.unlink()
+    return key
+
+
+def _read_key(path: Path) -> bytes:
+    try:
+        key = bytes.fromhex(path.read_text().strip())
+    except ValueError:
+        key = b""
+    # A short or empty key would still hash, but would no longer recognise codes already logged.
+    if len(key) != _KEY_BYTES:
+        raise GiftbalanceError(f"the claim-code key {path} is damaged")
     return key
 
 

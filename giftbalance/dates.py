@@ -34,43 +34,66 @@ def now() -> datetime:
 
 def _check_year(value: date, text: str) -> None:
     if not _MIN_YEAR <= value.year <= _MAX_YEAR:
-        raise DateError(f"date out of range: {text!r} (years {_MIN_YEAR} to {_MAX_YEAR})")
+        raise DateError(f"date out of range: {_shown(text)} (years {_MIN_YEAR} to {_MAX_YEAR})")
+
+
+def _shown(text: object) -> str:
+    """The user's text quoted for an error message, cut short so the message stays one line."""
+    shown = repr(text)
+    return shown if len(shown) <= 42 else shown[:38] + "...'"
+
+
+def _parse_full(raw: str) -> datetime | None:
+    """dateutil's reading of ``raw``, or ``None`` unless it names a month and a day.
+
+    dateutil fills what is missing from a default date, so ``5`` or ``14:30`` alone would
+    silently become January; parsing against two different defaults shows what was filled in.
+    A missing year is fine: it is this year.
+    """
+    from dateutil import parser
+
+    year = today().year
+    try:
+        first = parser.parse(raw, default=datetime(year, 1, 1))
+        second = parser.parse(raw, default=datetime(year, 2, 2))
+    except (ValueError, OverflowError):
+        return None
+    if first.date() != second.date():
+        return None
+    return first
 
 
 def parse_date(text: str) -> date:
     """Parse ISO dates (``2026-11-25``), usual spellings (``Nov 25 2026``, ``11/25/2026``) and
-    ``today``/``yesterday``/``tomorrow``. Raises :class:`DateError` for anything else."""
-    from dateutil import parser
-
+    ``today``/``yesterday``/``tomorrow``; a missing year is this year. Raises
+    :class:`DateError` for anything else, including text without a month and a day."""
     raw = text.strip() if isinstance(text, str) else ""
     if raw.lower() in _RELATIVE:
         return today() + timedelta(days=_RELATIVE[raw.lower()])
     if not raw or not re.search(r"\d", raw):
-        raise DateError(f"not a date: {text!r} (expected e.g. 2026-11-25)")
-    try:
-        parsed = parser.parse(raw, default=datetime(today().year, 1, 1))
-    except (ValueError, OverflowError):
-        raise DateError(f"not a date: {text!r} (expected e.g. 2026-11-25)") from None
+        raise DateError(f"not a date: {_shown(text)} (expected e.g. 2026-11-25)")
+    parsed = _parse_full(raw)
+    if parsed is None:
+        raise DateError(f"not a date: {_shown(text)} (expected e.g. 2026-11-25)")
     if parsed.time() != datetime.min.time():
-        raise DateError(f"expected a date without a time: {text!r}")
+        raise DateError(f"expected a date without a time: {_shown(text)}")
     value = parsed.date()
     _check_year(value, text)
     return value
 
 
 def parse_datetime(text: str) -> datetime:
-    """Parse a local date and time (``2026-11-25 14:30``, ``now``); a bare date means midnight."""
-    from dateutil import parser
+    """Parse a local date and time (``2026-11-25 14:30``, ``now``); a bare date means midnight.
 
+    Raises :class:`DateError` for anything else, including a time without a date."""
     raw = text.strip() if isinstance(text, str) else ""
     if raw.lower() == "now":
         return now()
     if not raw or not re.search(r"\d", raw):
-        raise DateError(f"not a date and time: {text!r} (expected e.g. 2026-11-25 14:30)")
-    try:
-        parsed = parser.parse(raw, default=datetime(today().year, 1, 1))
-    except (ValueError, OverflowError):
-        raise DateError(f"not a date and time: {text!r} (expected e.g. 2026-11-25 14:30)") from None
+        raise DateError(f"not a date and time: {_shown(text)} (expected e.g. 2026-11-25 14:30)")
+    parsed = _parse_full(raw)
+    if parsed is None:
+        raise DateError(f"not a date and time: {_shown(text)} (expected e.g. 2026-11-25 14:30)")
     _check_year(parsed.date(), text)
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone().replace(tzinfo=None)

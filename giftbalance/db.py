@@ -15,7 +15,6 @@ import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,19 +62,54 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def _create_private_file(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Create an empty file only its owner can read (its folder, when new, is 0700 too).
+
+    Raises :class:`FileExistsError` when the file exists already.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
     os.close(fd)
 
 
 def _warn_if_shared(path: Path) -> None:
-    mode = path.stat().st_mode
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        print(
-            f"Warning: {path} can be read by other users (mode {stat.S_IMODE(mode):o}); "
-            f"run: chmod 600 {path}",
-            file=sys.stderr,
-        )
+    # SQLite gives the -wal and -shm files the database's mode, but an old copy may differ.
+    for candidate in (path, *sqlite_side_files(path)):
+        try:
+            mode = candidate.stat().st_mode
+        except FileNotFoundError:
+            continue
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            print(
+                f"Warning: {candidate} can be read by other users (mode {stat.S_IMODE(mode):o}); "
+                f"run: chmod 600 {candidate}",
+                file=sys.stderr,
+            )
+            return
+
+
+def sqlite_side_files(path: Path) -> tuple[Path, Path, Path]:
+    """The files SQLite keeps beside a database: ``-wal``, ``-shm`` and ``-journal``."""
+    name = path.name
+    return (
+        path.with_name(name + "-wal"),
+        path.with_name(name + "-shm"),
+        path.with_name(name + "-journal"),
+    )
+
+
+def _disk_full(path: Path | None) -> bool:
+    """Whether the file system holding ``path`` has (almost) no room left.
+
+    SQLite reports a full disk as "disk I/O error" when it cannot even map its -shm file, so
+    errors on opening are checked against the free space.
+    """
+    if path is None:
+        return False
+    try:
+        info = os.statvfs(path.parent)
+    except OSError:
+        return False
+    return info.f_bavail * info.f_frsize < 64 * 1024
 
 
 class Database:
@@ -90,16 +124,13 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         created = False
         if self.path is not None:
-            if not self.path.exists():
-                try:
-                    _create_private_file(self.path)
-                except OSError as exc:
-                    raise DatabaseError(
-                        f"cannot create database {self.path}: {exc.strerror}"
-                    ) from None
+            try:
+                _create_private_file(self.path)
                 created = True
-            else:
+            except FileExistsError:  # the usual case (or another process just created it)
                 _warn_if_shared(self.path)
+            except OSError as exc:
+                raise DatabaseError(f"cannot create database {self.path}: {exc.strerror}") from None
         kwargs: dict[str, Any] = {}
         if self.is_sqlite:
             # One connection per command; NullPool keeps no file handle open between commands.
@@ -124,52 +155,78 @@ class Database:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
     def ensure_schema(self, *, fresh: bool = False) -> None:
-        """Create the schema at head, or upgrade an older one after backing up the SQLite file."""
+        """Create the schema at head, or upgrade an older one after backing up the SQLite file.
+
+        Several processes may find the same new (or old) database at once: the upgrade runs
+        under the writers' lock and looks at the stored revision again once it holds it.
+        """
         try:
             current = None if fresh else self.stored_revision()
         except Exception as exc:  # a file that is not a database, a server that is down
-            raise DatabaseError(f"cannot open database {self.display}: {_reason(exc)}") from None
+            raise DatabaseError(self._open_error(exc)) from None
         if current == SCHEMA_HEAD:
             return
+        self._check_known(current)
+        try:
+            self.upgrade()
+        except DatabaseError:
+            raise
+        except Exception as exc:
+            raise DatabaseError(self._open_error(exc)) from None
+
+    def _check_known(self, current: str | None) -> None:
         if current is not None and current not in _known_revisions():
             raise DatabaseError(
                 f"database {self.display} has schema {current}, newer than this giftbalance "
                 f"({SCHEMA_HEAD}); upgrade giftbalance"
             )
-        if current is not None and self.path is not None:
-            backup = self.path.with_name(
-                f"{self.path.stem}.backup-{datetime.now():%Y%m%d-%H%M%S}{self.path.suffix}"
-            )
-            self.copy_sqlite_file(backup)
-            print(
-                f"Upgrading database schema {current} -> {SCHEMA_HEAD}; backup: {backup}",
-                file=sys.stderr,
-            )
-        self.upgrade()
+
+    def _open_error(self, exc: BaseException) -> str:
+        if _disk_full(self.path):
+            return f"cannot open database {self.display}: the disk holding it is full"
+        return f"cannot open database {self.display}: {_reason(exc)}"
 
     def upgrade(self, revision: str = "head") -> None:
-        """Run the packaged Alembic migrations up to ``revision`` (imports alembic)."""
+        """Run the packaged Alembic migrations up to ``revision`` (imports alembic).
+
+        Holds the writers' lock throughout; an older SQLite file is first copied to
+        ``NAME.backup-YYYYmmdd-HHMMSS.db`` beside it.
+        """
         from alembic import command
+        from sqlalchemy import inspect, text
 
         config = alembic_config(self.url)
-        with self.engine.begin() as conn:
+        with self.engine.execution_options(giftbalance_write=True).begin() as conn:
+            if self.engine.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _WRITE_LOCK_KEY})
+            current = None
+            if inspect(conn).has_table("alembic_version"):
+                current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            if revision == "head" and current == SCHEMA_HEAD:
+                return  # another process upgraded it while this one waited for the lock
+            self._check_known(current)
+            if current is not None and self.path is not None:
+                from giftbalance.maintenance import dated_name
+
+                backup = dated_name(self.path, "backup")
+                self.copy_sqlite_file(backup)
+                print(
+                    f"Upgrading database schema {current} -> {SCHEMA_HEAD}; backup: {backup}",
+                    file=sys.stderr,
+                )
             config.attributes["connection"] = conn
             command.upgrade(config, revision)
 
-    def copy_sqlite_file(self, target: Path) -> None:
-        """A consistent copy of the SQLite database (online backup API), mode 0600."""
-        import sqlite3
+    def copy_sqlite_file(self, target: Path, *, replace: bool = False) -> None:
+        """A consistent copy of the SQLite database (online backup API), mode 0600.
+
+        See :func:`giftbalance.maintenance.copy_sqlite`; raises :class:`FileExistsError` when
+        ``target`` exists and ``replace`` is false.
+        """
+        from giftbalance.maintenance import copy_sqlite
 
         assert self.path is not None
-        _create_private_file(target)
-        src = sqlite3.connect(self.path)
-        dst = sqlite3.connect(target)
-        try:
-            with dst:
-                src.backup(dst)
-        finally:
-            dst.close()
-            src.close()
+        copy_sqlite(self.path, target, replace=replace)
 
     # -- transactions -------------------------------------------------------------------------
 
@@ -184,10 +241,15 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A session for reading; nothing it does is committed."""
+        """A session for reading, on one consistent snapshot; nothing it does is committed."""
         from sqlalchemy.orm import Session
 
-        with Session(self.engine, expire_on_commit=False) as session:
+        bind = self.engine
+        if self.engine.dialect.name == "postgresql":
+            # One snapshot for the whole command, as SQLite's read transaction gives: a report or
+            # a check never mixes data from before and after another member's write.
+            bind = self.engine.execution_options(isolation_level="REPEATABLE READ")
+        with Session(bind, expire_on_commit=False) as session:
             yield session
 
     @contextmanager

@@ -6,11 +6,16 @@ with :attr:`GiftbalanceError.exit_code`: 2 for bad input (usage), 1 for refusals
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 
 class GiftbalanceError(Exception):
     """A refusal the user should read: the message is one line, fit to print."""
 
     exit_code = 1
+    #: Lines printed after the one ``Error:`` line (every bad row of an import file, say).
+    details: tuple[str, ...] = ()
 
 
 class InputError(GiftbalanceError):
@@ -29,3 +34,30 @@ class Refused(GiftbalanceError):
 
 class DatabaseError(GiftbalanceError):
     """The database cannot be opened, is locked for too long, is full, or is too new."""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One bad row (record) of a file: where it is (``line 12``, ``entries.csv line 3``) and why."""
+
+    where: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.reason}"
+
+
+class BadRows(InputError):
+    """An import refused because some rows are bad; nothing was written (exit 2).
+
+    The message is the one-line summary; :attr:`problems` lists every bad row in file order,
+    and the CLI prints them after the ``Error:`` line.
+    """
+
+    def __init__(self, source: str, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        self.details = tuple(str(problem) for problem in self.problems)
+        count = len(self.problems)
+        super().__init__(
+            f"{count} bad {'row' if count == 1 else 'rows'} in {source}; nothing was imported"
+        )

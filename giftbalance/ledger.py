@@ -8,10 +8,12 @@ take the balance below zero.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
@@ -19,7 +21,7 @@ from sqlalchemy.orm import Session, aliased
 from giftbalance import settings
 from giftbalance.dates import now
 from giftbalance.errors import InputError, NotFound, Refused
-from giftbalance.models import Account, Entry
+from giftbalance.models import ENTRY_KINDS, Account, Entry
 from giftbalance.money import Money, currency_digits, format_money
 
 NO_ACCOUNT_HELP = (
@@ -27,6 +29,10 @@ NO_ACCOUNT_HELP = (
     "giftbalance account add Personal --store amazon.com --currency USD"
 )
 MAX_NAME = 100
+MAX_GIVER = 200
+_BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
 
 
 def name_key(name: str) -> str:
@@ -35,11 +41,15 @@ def name_key(name: str) -> str:
 
 
 def clean_name(name: str, what: str = "name") -> str:
+    """``name`` with its white space collapsed; :class:`InputError` when it is empty, too long,
+    or holds control or text-direction characters (they would garble every table it is in)."""
     cleaned = " ".join(name.split())
     if not cleaned:
         raise InputError(f"the {what} cannot be empty")
     if len(cleaned) > MAX_NAME:
         raise InputError(f"the {what} is longer than {MAX_NAME} characters")
+    if any(unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS for c in cleaned):
+        raise InputError(f"the {what} has control characters: {cleaned!r}")
     return cleaned
 
 
@@ -209,31 +219,96 @@ def expiring_lots(session: Session, account: Account) -> list[Lot]:
 
     Money leaving the account is taken from the soonest-expiring lot first (the careful
     assumption, and what a plan spends first); money arriving without an expiry date does not
-    refill lots. Reversing a redemption removes its lot.
+    refill lots, but undoing a spend puts back what it took. Reversing a redemption removes its
+    lot.
+
+    The cost does not follow the length of the ledger: the replay starts at the first expiring
+    redemption, and whenever every lot is used up it jumps to the next entry that can change
+    that (another expiring redemption, or the undo of a spend that took from a lot, or of a
+    lot). An account that never had an expiring redemption costs a single lookup.
     """
-    rows = session.execute(
-        select(Entry.id, Entry.kind, Entry.amount, Entry.expires_on, Entry.reverses_id)
-        .where(Entry.account_id == account.id)
-        .order_by(Entry.id)
-    ).all()
+    cursor = _next_lot_event(session, account, 0, ())
     left: dict[int, int] = {}
     due: dict[int, date] = {}
-    for entry_id, kind, amount, expires_on, reverses_id in rows:
-        if kind == "redeem" and expires_on is not None:
-            left[entry_id], due[entry_id] = amount, expires_on
-            continue
-        if kind == "reversal" and reverses_id in left:
-            # The reversal takes back what is left of the lot; the rest came from other money.
-            amount += left.pop(reverses_id)
-        owed = -amount
-        for lot_id in sorted(left, key=lambda i: (due[i], i)):
-            if owed <= 0:
+    took: dict[int, list[tuple[int, int]]] = {}  # outflow entry -> (lot, amount) it took
+    while cursor is not None:
+        rows = session.execute(
+            select(Entry.id, Entry.kind, Entry.amount, Entry.expires_on, Entry.reverses_id)
+            .where(Entry.account_id == account.id, Entry.id >= cursor)
+            .order_by(Entry.id)
+            .limit(_LOT_BATCH)
+        ).all()
+        cursor = rows[-1][0] + 1 if len(rows) == _LOT_BATCH else None
+        for entry_id, kind, amount, expires_on, reverses_id in rows:
+            _replay(left, due, took, entry_id, kind, amount, expires_on, reverses_id)
+            if not any(left.values()):
+                cursor = _next_lot_event(session, account, entry_id, [*took, *left])
                 break
-            take = min(owed, left[lot_id])
-            left[lot_id] -= take
-            owed -= take
     lots = [Lot(amount, due[i], i) for i, amount in left.items() if amount > 0]
     return sorted(lots, key=lambda lot: (lot.expires_on, lot.entry_id))
+
+
+_LOT_BATCH = 2_000
+
+
+def _replay(
+    left: dict[int, int],
+    due: dict[int, date],
+    took: dict[int, list[tuple[int, int]]],
+    entry_id: int,
+    kind: str,
+    amount: int,
+    expires_on: date | None,
+    reverses_id: int | None,
+) -> None:
+    """Apply one entry to the lots (``left``: what each still holds), in ledger order."""
+    if kind == "redeem" and expires_on is not None:
+        left[entry_id], due[entry_id] = amount, expires_on
+        return
+    if kind == "reversal" and reverses_id in took:
+        # Undoing a spend puts back what it took from each lot still there.
+        for lot_id, taken in took.pop(reverses_id):
+            if lot_id in left:
+                left[lot_id] += taken
+                amount -= taken
+    if kind == "reversal" and reverses_id in left:
+        # The reversal takes back what is left of the lot; the rest came from other money.
+        amount += left.pop(reverses_id)
+    owed = -amount
+    takes: list[tuple[int, int]] = []
+    for lot_id in sorted(left, key=lambda i: (due[i], i)):
+        if owed <= 0:
+            break
+        take = min(owed, left[lot_id])
+        if take:
+            left[lot_id] -= take
+            takes.append((lot_id, take))
+        owed -= take
+    if takes:
+        took[entry_id] = takes
+
+
+def _next_lot_event(
+    session: Session, account: Account, after: int, watched: Iterable[int]
+) -> int | None:
+    """The first entry after ``after`` that can change the lots once they are used up: an
+    expiring redemption, or the reversal of one of the ``watched`` entries (the spends that took
+    from a lot, and the lots). ``None`` when there is none."""
+    found = session.scalar(
+        select(func.min(Entry.id)).where(
+            Entry.account_id == account.id, Entry.expires_on.is_not(None), Entry.id > after
+        )
+    )
+    ids = list(watched)
+    for start in range(0, len(ids), 500):  # reverses_id is unique, so each is an index lookup
+        undo = session.scalar(
+            select(func.min(Entry.id)).where(
+                Entry.reverses_id.in_(ids[start : start + 500]), Entry.id > after
+            )
+        )
+        if undo is not None and (found is None or undo < found):
+            found = undo
+    return found
 
 
 # -- entries ----------------------------------------------------------------------------------
@@ -279,6 +354,171 @@ def append(
     return entry
 
 
+_BULK_BATCH = 10_000
+
+
+class Kept(NamedTuple):
+    """Columns a restore keeps exactly as they were exported."""
+
+    id: int
+    recorded_at: datetime
+    reverses_id: int | None
+    code_last4: str | None
+    code_hmac: str | None
+
+
+class AccountEntry(NamedTuple):
+    """An entry of any account for :func:`append_in_order`, as plain data (``balance_after``
+    is always derived there). ``kept`` is set by a restore, for every entry or for none."""
+
+    account_id: int
+    currency: str
+    kind: str
+    amount: int
+    occurred_on: date
+    note: str | None = None
+    giver: str | None = None
+    expires_on: date | None = None
+    kept: Kept | None = None
+
+
+_BASE_KEYS = (
+    "account_id",
+    "kind",
+    "amount",
+    "currency",
+    "balance_after",
+    "occurred_on",
+    "recorded_at",
+    "note",
+    "giver",
+    "expires_on",
+)
+_KEPT_KEYS = ("id", "reverses_id", "code_last4", "code_hmac")
+
+
+def append_in_order(
+    session: Session,
+    entries: Sequence[AccountEntry],
+    *,
+    progress: Callable[[int], None] | None = None,
+    chunk: int = _BULK_BATCH,
+) -> dict[int, int]:
+    """Insert entries of several accounts in the given order, by batched ``executemany``.
+
+    The bulk path of :func:`append` for imports and restores, with its rules: each account's
+    running balance starts from its current balance and follows ``entries`` in order; nothing is
+    zero, redemptions are positive, spends negative, a reversal names the entry it reverses, and
+    no balance goes below zero. Checks every entry before inserting any; the first bad one
+    raises :class:`Refused`. ``progress`` gets the number of entries written after each batch.
+    Returns each touched account's final balance by account id.
+    """
+    running: dict[int, int] = {}
+    for account_id in dict.fromkeys(e.account_id for e in entries):
+        last = session.scalars(
+            select(Entry.balance_after)
+            .where(Entry.account_id == account_id)
+            .order_by(Entry.id.desc())
+            .limit(1)
+        ).first()
+        running[account_id] = last or 0
+    keeping = bool(entries) and entries[0].kept is not None
+    keys = _BASE_KEYS + (_KEPT_KEYS if keeping else ())
+    statement, pack, day, moment = _entry_insert(session, keys)
+    stamp = moment(now())
+    rows: list[Any] = []
+    append = rows.append
+    for account_id, currency, kind, amount, occurred_on, note, giver, expires_on, kept in entries:
+        if (kept is not None) != keeping:
+            raise ValueError("append_in_order: kept must be given for every entry or for none")
+        if (
+            (amount <= 0 and kind == "redeem")
+            or (amount >= 0 and kind == "spend")
+            or amount == 0
+            or kind not in ENTRY_KINDS
+        ):
+            raise Refused(f"entry {len(rows) + 1} of the batch: a {kind} of {amount} minor units")
+        if (kind == "reversal") != (kept is not None and kept.reverses_id is not None):
+            raise Refused(f"entry {len(rows) + 1} of the batch: only a reversal reverses an entry")
+        after = running[account_id] + amount
+        if after < 0:
+            raise Refused(
+                f"entry {len(rows) + 1} of the batch takes the balance from "
+                f"{fmt(running[account_id], currency)} below zero"
+            )
+        running[account_id] = after
+        values: tuple[object, ...] = (
+            account_id,
+            kind,
+            amount,
+            currency,
+            after,
+            day(occurred_on),
+            stamp if kept is None else moment(kept.recorded_at),
+            note,
+            giver,
+            None if expires_on is None else day(expires_on),
+        )
+        if kept is not None:
+            values += (kept.id, kept.reverses_id, kept.code_last4, kept.code_hmac)
+        append(values if pack is None else pack(values))
+    connection = session.connection()
+    for start in range(0, len(rows), chunk):
+        batch = rows[start : start + chunk]
+        connection.exec_driver_sql(statement, batch)
+        if progress is not None:
+            progress(len(batch))
+    return running
+
+
+_Pack = Callable[[tuple[object, ...]], object]
+
+
+def _entry_insert(
+    session: Session, keys: Sequence[str]
+) -> tuple[str, _Pack | None, Callable[[date], object], Callable[[datetime], object]]:
+    """An ``INSERT`` into ``entries`` of ``keys``, compiled by SQLAlchemy for the session's
+    dialect, for the driver's ``executemany``: its text; how to turn values given in ``keys``
+    order into the driver's parameters (``None``: they already are; a dict for drivers with
+    named parameters such as psycopg); the dialect's conversions of a date and a date-time.
+
+    :func:`append_in_order` sends rows straight to the driver because SQLAlchemy's per-row
+    parameter processing costs more than the insert itself for a 100,000-row import; the
+    conversions are SQLAlchemy's own, applied once per distinct value (dates repeat).
+    """
+    from sqlalchemy import Table, insert
+
+    dialect = session.connection().dialect
+    table = Entry.__table__
+    assert isinstance(table, Table)
+
+    def memo(column: str) -> Callable[[Any], object]:
+        convert = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+        if convert is None:
+            return lambda value: value
+        done: dict[object, object] = {}
+
+        def converted(value: object) -> object:
+            found = done.get(value)
+            if found is None:
+                found = done[value] = convert(value)
+            return found
+
+        return converted
+
+    names = list(keys)
+    compiled = insert(table).compile(dialect=dialect, column_keys=names)
+    pack: _Pack | None = None
+    if not compiled.positional:
+        pack = lambda values: dict(zip(names, values, strict=True))  # noqa: E731
+    else:
+        assert compiled.positiontup is not None
+        order = [names.index(name) for name in compiled.positiontup]
+        if order != list(range(len(names))):
+            pack = lambda values: tuple(values[i] for i in order)  # noqa: E731
+    return compiled.string, pack, memo("occurred_on"), memo("recorded_at")
+
+
 def _check_money(account: Account, money: Money) -> None:
     if money.currency != account.currency:
         raise InputError(
@@ -322,6 +562,9 @@ def redeem(
 ) -> Entry:
     """Log a redeemed gift card. ``code`` is ``(last4, hmac)`` from :func:`codes.protect`."""
     _check_money(account, money)
+    if giver is not None and len(giver) > MAX_GIVER:
+        # The column holds 200 characters; PostgreSQL enforces it, SQLite would not.
+        raise InputError(f"the giver is longer than {MAX_GIVER} characters")
     if expires_on is not None and expires_on < occurred_on:
         raise InputError(
             f"the expiry date {expires_on} is before the redemption date {occurred_on}"
@@ -363,7 +606,12 @@ def reversal_of(session: Session, entry: Entry) -> Entry | None:
 
 
 def undo_target(session: Session, entry_id: int | None, account: Account | None = None) -> Entry:
-    """The entry ``undo`` would reverse: the given one, or the latest one not yet undone."""
+    """The entry ``undo`` would reverse: the given one, or the latest one not yet undone.
+
+    Raises :class:`NotFound` for an unknown id and :class:`Refused` when there is nothing to
+    undo, for a reversal, for an entry already reversed, and when reversing it would take the
+    balance below zero (a redemption whose money was spent).
+    """
     if entry_id is not None:
         entry = find_entry(session, entry_id)
     else:
@@ -386,11 +634,12 @@ def undo_target(session: Session, entry_id: int | None, account: Account | None 
     done = reversal_of(session, entry)
     if done is not None:
         raise Refused(f"entry {entry.id} was already reversed by entry {done.id}")
+    # Checked here too, so the CLI refuses before asking "Reverse it?".
+    _check_reversible(session, entry)
     return entry
 
 
-def reverse(session: Session, entry: Entry, *, note: str | None = None) -> Entry:
-    """Append the reversing entry of ``entry`` (checked by :func:`undo_target`)."""
+def _check_reversible(session: Session, entry: Entry) -> Account:
     account = session.get(Account, entry.account_id)
     assert account is not None
     before = balance(session, account)
@@ -399,6 +648,12 @@ def reverse(session: Session, entry: Entry, *, note: str | None = None) -> Entry
             f"cannot undo entry {entry.id}: its {fmt(entry.amount, entry.currency)} was already "
             f"spent (balance {fmt(before, entry.currency)})"
         )
+    return account
+
+
+def reverse(session: Session, entry: Entry, *, note: str | None = None) -> Entry:
+    """Append the reversing entry of ``entry`` (checked by :func:`undo_target`)."""
+    account = _check_reversible(session, entry)
     return append(
         session,
         account,

@@ -1,7 +1,7 @@
 """SQLAlchemy tables. The schema changes only through Alembic migrations (``alembic/``).
 
-Money columns are ``Integer`` minor units beside a currency code; never ``Numeric`` (on SQLite
-it goes through float) and never float.
+Money columns are ``BigInteger`` minor units (64 bits on PostgreSQL too) beside a currency
+code; never ``Numeric`` (on SQLite it goes through float) and never float.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Date,
     DateTime,
@@ -64,7 +65,7 @@ class Account(Base):
     #: Sales tax in percent, as exact decimal text (``"8.875"``).
     tax_rate: Mapped[str] = mapped_column(String(16), default="0")
     #: The smallest e-gift card the store sells, in minor units.
-    egift_minimum: Mapped[int] = mapped_column(Integer)
+    egift_minimum: Mapped[int] = mapped_column(BigInteger)
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     archived_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -86,9 +87,9 @@ class Entry(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     kind: Mapped[str] = mapped_column(String(16))
-    amount: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
-    balance_after: Mapped[int] = mapped_column(Integer)
+    balance_after: Mapped[int] = mapped_column(BigInteger)
     occurred_on: Mapped[date] = mapped_column(Date)
     recorded_at: Mapped[datetime] = mapped_column(DateTime)
     note: Mapped[str | None] = mapped_column(Text)
@@ -106,6 +107,14 @@ class Entry(Base):
         CheckConstraint("kind IN ('redeem', 'spend', 'adjust', 'reversal')", name="kind_known"),
         Index("ix_entries_account_id_id", "account_id", "id"),
         Index("ix_entries_account_id_occurred_on", "account_id", "occurred_on"),
+        # Finds an account's expiring redemptions without reading its whole history.
+        Index(
+            "ix_entries_expiring",
+            "account_id",
+            "id",
+            sqlite_where=text("expires_on IS NOT NULL"),
+            postgresql_where=text("expires_on IS NOT NULL"),
+        ),
     )
 
 
@@ -144,7 +153,7 @@ class Need(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    unit_price: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     quantity: Mapped[int] = mapped_column(Integer, default=1)
     priority: Mapped[str] = mapped_column(String(8), default="normal")

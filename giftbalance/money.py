@@ -79,8 +79,8 @@ _AMOUNT_RE = re.compile(
     (?:(?P<code1>[A-Za-z]{{3}})\s*)?
     (?P<symbol>{_SYMBOL_RE})?\s*
     (?P<sign2>[-+−])?\s*
-    (?P<int>\d{{1,3}}(?:,\d{{3}})+|\d+)?
-    (?:\.(?P<frac>\d+))?
+    (?P<int>[0-9]{{1,3}}(?:,[0-9]{{3}})+|[0-9]+)?
+    (?:\.(?P<frac>[0-9]+))?
     (?:\s*(?P<code2>[A-Za-z]{{3}}))?
     $""",
     re.VERBOSE,
@@ -166,6 +166,12 @@ class Money:
         return format_money(self)
 
 
+def _shown(text: object) -> str:
+    """The user's text quoted for an error message, cut short so the message stays one line."""
+    shown = repr(text)
+    return shown if len(shown) <= 42 else shown[:38] + "...'"
+
+
 def parse_money(text: str, currency: Currency, *, allow_zero: bool = False) -> Money:
     """Parse user text into :class:`Money` of ``currency`` (the account's currency).
 
@@ -180,31 +186,34 @@ def parse_money(text: str, currency: Currency, *, allow_zero: bool = False) -> M
     match = _AMOUNT_RE.match(raw)
     if not raw or match is None or (match["int"] is None and match["frac"] is None):
         raise MoneyError(
-            f"not an amount: {text!r} (expected something like 25.50 or 25.50 {currency})"
+            f"not an amount: {_shown(text)} (expected something like 25.50 or 25.50 {currency})"
         )
     if match["code1"] and match["code2"]:
-        raise MoneyError(f"not an amount: {text!r} (currency given twice)")
+        raise MoneyError(f"not an amount: {_shown(text)} (currency given twice)")
     code = (match["code1"] or match["code2"] or "").upper()
     if code:
         if code not in CURRENCY_DIGITS:
-            raise MoneyError(f"unknown currency {code!r} in {text!r}")
+            raise MoneyError(f"unknown currency {code!r} in {_shown(text)}")
         if code != currency:
             raise MoneyError(f"amount is in {code} but the account is in {currency}")
     symbol = match["symbol"]
     if symbol and currency not in _SYMBOLS[symbol]:
         raise MoneyError(f"{symbol} does not denote {currency}, the account's currency")
     if match["sign"] in ("-", "−") or match["sign2"] in ("-", "−"):
-        raise MoneyError(f"amount must be positive: {text!r}")
+        raise MoneyError(f"amount must be positive: {_shown(text)}")
     frac = match["frac"] or ""
     if len(frac) > digits:
         places = "no decimal places" if digits == 0 else f"{digits} decimal places"
-        raise MoneyError(f"{currency} has {places}: {text!r}")
-    whole = int((match["int"] or "0").replace(",", ""))
-    minor = whole * 10**digits + int(frac.ljust(digits, "0") or "0")
+        raise MoneyError(f"{currency} has {places}: {_shown(text)}")
+    whole = (match["int"] or "0").replace(",", "").lstrip("0") or "0"
+    # Checked on the digits before int(): Python refuses to convert very long digit strings.
+    if len(whole) > len(str(MAX_UNITS)):
+        raise MoneyError(f"amount over the limit of {MAX_UNITS:,} {currency}: {_shown(text)}")
+    minor = int(whole) * 10**digits + int(frac.ljust(digits, "0") or "0")
     if minor == 0 and not allow_zero:
-        raise MoneyError(f"amount must be more than zero: {text!r}")
+        raise MoneyError(f"amount must be more than zero: {_shown(text)}")
     if minor > MAX_UNITS * 10**digits:
-        raise MoneyError(f"amount over the limit of {MAX_UNITS:,} {currency}: {text!r}")
+        raise MoneyError(f"amount over the limit of {MAX_UNITS:,} {currency}: {_shown(text)}")
     return Money(minor, currency)
 
 
@@ -240,9 +249,11 @@ def parse_rate(text: str) -> Decimal:
         raise MoneyError(f"not a percentage: {text!r}") from None
     if rate > 100:
         raise MoneyError(f"tax rate over 100%: {text!r}")
+    # normalize() alone turns 10 into 1E+1, which would be stored and shown as such.
+    rate = rate.quantize(Decimal(1)) if rate == rate.to_integral_value() else rate.normalize()
     if -rate.as_tuple().exponent > 4:  # type: ignore[operator]
         raise MoneyError(f"tax rate has more than 4 decimals: {text!r}")
-    return rate.normalize() if rate else Decimal(0)
+    return rate
 
 
 def tax_on(amount: Money, rate_percent: Decimal, rounding: str = ROUND_HALF_UP) -> Money:

@@ -37,6 +37,7 @@ _NOUNS = {"day": "days", "week": "weeks", "month": "months", "year": "years"}
 _FREQ_NOUN = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}
 _PHRASE = re.compile(r"^(?:every\s+)?(?:(\d+)\s*)?([a-z]+)$")
 _MAX_INTERVAL = 1000
+_TIME_PARTS = frozenset({"BYHOUR", "BYMINUTE", "BYSECOND"})
 
 
 class RuleError(ValueError):
@@ -57,8 +58,8 @@ def parse_rule(text: str) -> str:
     """Turn ``2 weeks``, ``every month``, ``weekly`` or an RRULE into canonical RRULE text.
 
     Raises :class:`RuleError` for anything dateutil cannot expand, for rules more often than
-    daily, for a DTSTART inside the rule (the need's date is the start), and for intervals over
-    1000.
+    daily or with times of day, for a DTSTART inside the rule (the need's date is the start),
+    for COUNT with UNTIL, for a rule that never falls on a date, and for intervals over 1000.
     """
     raw = " ".join(text.strip().split()) if isinstance(text, str) else ""
     if not raw:
@@ -90,11 +91,19 @@ def parse_rule(text: str) -> str:
     interval_text = parts.get("INTERVAL", "1")
     if not interval_text.isdigit() or not 1 <= int(interval_text) <= _MAX_INTERVAL:
         raise RuleError(f"interval must be between 1 and {_MAX_INTERVAL}: {text!r}")
+    # Needs fall on dates: a time of day would repeat a date (BYHOUR=8,18 is twice a day).
+    timed = sorted(_TIME_PARTS.intersection(parts))
+    if timed:
+        raise RuleError(f"a need recurs on dates, not times of day: leave out {', '.join(timed)}")
+    if "COUNT" in parts and "UNTIL" in parts:
+        raise RuleError(f"an RRULE has COUNT or UNTIL, not both (RFC 5545): {text!r}")
     try:
         built = _build(body, date(2000, 1, 1))
-        built.after(datetime(2000, 1, 1), inc=True)
+        first = built.after(datetime(2000, 1, 1), inc=True)
     except (ValueError, TypeError, KeyError, OverflowError) as exc:
         raise RuleError(f"not a valid RRULE: {text!r} ({exc})") from None
+    if first is None:
+        raise RuleError(f"this RRULE never falls on a date: {text!r}")
     return body
 
 

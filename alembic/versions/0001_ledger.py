@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column("store", sa.String(100), nullable=False),
         sa.Column("currency", sa.String(3), nullable=False),
         sa.Column("tax_rate", sa.String(16), nullable=False),
-        sa.Column("egift_minimum", sa.Integer(), nullable=False),
+        sa.Column("egift_minimum", sa.BigInteger(), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("archived_at", sa.DateTime(), nullable=True),
@@ -46,9 +46,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("account_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
-        sa.Column("amount", sa.Integer(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
         sa.Column("currency", sa.String(3), nullable=False),
-        sa.Column("balance_after", sa.Integer(), nullable=False),
+        sa.Column("balance_after", sa.BigInteger(), nullable=False),
         sa.Column("occurred_on", sa.Date(), nullable=False),
         sa.Column("recorded_at", sa.DateTime(), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
@@ -74,6 +74,13 @@ def upgrade() -> None:
     op.create_index("ix_entries_account_id_id", "entries", ["account_id", "id"])
     op.create_index("ix_entries_account_id_occurred_on", "entries", ["account_id", "occurred_on"])
     op.create_index(op.f("ix_entries_code_hmac"), "entries", ["code_hmac"])
+    op.create_index(
+        "ix_entries_expiring",
+        "entries",
+        ["account_id", "id"],
+        sqlite_where=sa.text("expires_on IS NOT NULL"),
+        postgresql_where=sa.text("expires_on IS NOT NULL"),
+    )
 
 
 def downgrade() -> None:

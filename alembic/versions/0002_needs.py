@@ -39,7 +39,7 @@ def upgrade() -> None:
         "needs",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(200), nullable=False),
-        sa.Column("unit_price", sa.Integer(), nullable=False),
+        sa.Column("unit_price", sa.BigInteger(), nullable=False),
         sa.Column("currency", sa.String(3), nullable=False),
         sa.Column("quantity", sa.Integer(), nullable=False),
         sa.Column("priority", sa.String(8), nullable=False),

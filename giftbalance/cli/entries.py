@@ -6,10 +6,12 @@ one short transaction, so a prompt never holds the database's write lock.
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 
 import click
 
+from giftbalance.cli import common
 from giftbalance.cli.common import (
     DATE,
     App,
@@ -29,7 +31,37 @@ def _fmt(amount: int, currency: str) -> str:
     return fmt(amount, currency)
 
 
-@click.command("add")
+def _ask_code() -> str:
+    """The claim code, typed at a hidden prompt; never echoed, never an argument."""
+    if common.stdin_is_terminal():
+        return str(click.prompt("Claim code (hidden)", hide_input=True, show_default=False))
+    # No terminal (a script pipes the code in): nothing echoes, so read the line directly;
+    # getpass would warn that "input may be echoed" and print part of its own source.
+    click.echo("Claim code (hidden): ", nl=False)
+    line = sys.stdin.readline()
+    click.echo("")
+    if not line.strip():
+        raise click.Abort()
+    return line.rstrip("\r\n")
+
+
+class _AddCommand(click.Command):
+    """``add``, whose usage errors never repeat a stray argument: it may be a claim code."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            if "extra argument" not in exc.message:
+                raise
+            raise click.UsageError(
+                "unexpected extra argument after AMOUNT (left out here: it may be a claim code; "
+                "never type a code on the command line, use --code and the hidden prompt)",
+                ctx,
+            ) from None
+
+
+@click.command("add", cls=_AddCommand)
 @click.argument("amount")
 @account_option("Account the card was redeemed on.")
 @click.option("--date", "occurred_on", type=DATE, help="Redemption date (default: today).")
@@ -70,7 +102,7 @@ def add(
         money = parse_amount(amount, chosen.currency)
         code = None
         if ask_code:
-            typed = click.prompt("Claim code (hidden)", hide_input=True, show_default=False)
+            typed = _ask_code()
             code = codes.protect(typed)
             ledger.refuse_known_code(session, code)
         before = ledger.balance(session, chosen)

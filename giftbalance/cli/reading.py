@@ -42,6 +42,7 @@ def balance(app: App, account: str | None, as_json: bool) -> None:
                         "expiring": (
                             {
                                 "amount": money(lot.amount, a.currency),
+                                "currency": a.currency,
                                 "expires_on": iso(lot.expires_on),
                             }
                             if (lot := soonest[a.id])

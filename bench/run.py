@@ -1,0 +1,40 @@
+"""``make bench``: run every ``bench/bench_*.py`` in its own process and print what it says.
+
+Each benchmark writes its figures to stdout (and its own page under docs/). This runner uses the
+Python it was started with (``.venv/bin/python`` from the Makefile), runs the scripts one after
+another so they do not slow each other down, and exits 1 if any of them failed or missed its
+target, after running all of them.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+
+
+def main() -> None:
+    scripts = sorted(BENCH.glob("bench_*.py"))
+    if not scripts:
+        print("no bench/bench_*.py found")
+        sys.exit(1)
+    failed: list[str] = []
+    for script in scripts:
+        print(f"== {script.name}", flush=True)
+        start = time.perf_counter()
+        code = subprocess.run([sys.executable, str(script)], cwd=BENCH.parent).returncode
+        status = "ok" if code == 0 else f"exit {code}"
+        print(f"== {script.name}: {status} ({time.perf_counter() - start:.1f} s)\n", flush=True)
+        if code != 0:
+            failed.append(script.name)
+    if failed:
+        print(f"failed or missed a target: {', '.join(failed)}")
+        sys.exit(1)
+    print(f"all {len(scripts)} benchmarks met their targets")
+
+
+if __name__ == "__main__":
+    main()

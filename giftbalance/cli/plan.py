@@ -1,0 +1,68 @@
+"""``giftbalance plan``: the weekly spend-down schedule (computed every time, writes nothing)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+
+from giftbalance.cli.common import DATE, App, account_option, echo_json, json_option, pass_app
+
+
+@click.command("plan")
+@account_option("Plan only this account (default: every account with a balance).")
+@click.option(
+    "--start", type=DATE, help="Plan from the week containing this date (default: this week)."
+)
+@click.option("--weeks", type=click.IntRange(min=1, max=520), help="Horizon in weeks (default 12).")
+@click.option("--until", type=DATE, help="Plan up to this date instead of --weeks.")
+@click.option(
+    "--weekly-cap", "weekly_cap", metavar="AMOUNT", help="Spend at most this much per week."
+)
+@click.option(
+    "--no-gift-card",
+    "no_gift_card",
+    is_flag=True,
+    help="Do not suggest an e-gift card for the rest.",
+)
+@json_option
+@pass_app
+def plan(
+    app: App,
+    account: str | None,
+    start: date | None,
+    weeks: int | None,
+    until: date | None,
+    weekly_cap: str | None,
+    no_gift_card: bool,
+    as_json: bool,
+) -> None:
+    """What to order in which week so the gift balance is used up on what matters most.
+
+    Needs are chosen by priority (must, then high, normal, low), spending as much as possible
+    exactly; each unit goes into the earliest week it can. See the README for the contract.
+    """
+    from giftbalance import planning
+    from giftbalance.dates import today
+    from giftbalance.planner import make_plan, plan_to_dict
+    from giftbalance.render.plan import plan_text
+
+    with app.db.read() as session:
+        first = planning.plan_start(session, start or today())
+        horizon = planning.horizon_weeks(first, weeks, until)
+        inputs = planning.load(
+            session,
+            account=account,
+            start=first,
+            weeks=horizon,
+            weekly_cap=weekly_cap,
+            gift_card=not no_gift_card,
+        )
+    result = make_plan(inputs.accounts, inputs.needs, inputs.options)
+    if as_json:
+        echo_json(plan_to_dict(result))
+    else:
+        click.echo(plan_text(result))
+
+
+COMMANDS = [plan]

@@ -1,0 +1,655 @@
+"""The whole database as one export file, and back (``giftbalance export`` / ``import``).
+
+Two containers carry the same records:
+
+* ``json``: one document ``{"format": "giftbalance-export", "version": 1, "schema": ...,
+  "exported_at": ..., "settings": [...], "accounts": [...], "members": [...], "needs": [...],
+  "entries": [...], "purchases": [...], "contacts": [...]}``;
+* ``csv``: a zip archive holding ``manifest.json`` (the same header fields) and one CSV file per
+  table (``accounts.csv``, ``entries.csv``, ...), for spreadsheets. An empty cell is NULL.
+
+A record has one field per column of its table, named like the column, except the derived
+``name_key`` columns. Money is text with the currency's exact digits (``"25.50"``,
+``"-12.34"``, ``"1500"`` for JPY) beside the record's ``currency``; dates and times are ISO 8601.
+
+:func:`restore` loads an export into an empty database, keeping every id (so ``undo of entry
+12`` and the default account still point at the right rows). It checks every record first and
+reports each bad one; ``balance_after`` is derived again by the ledger and must match the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from giftbalance.errors import BadRows, InputError, Problem, Refused
+from giftbalance.ledger_csv import split_csv
+from giftbalance.money import Money, MoneyError, currency_digits, format_money, parse_rate
+
+if TYPE_CHECKING:
+    from sqlalchemy import Column
+    from sqlalchemy.orm import Session
+
+FORMAT = "giftbalance-export"
+VERSION = 1
+#: Tables in the order a restore inserts them (every reference points backwards).
+TABLES = ("settings", "accounts", "members", "needs", "entries", "purchases", "contacts")
+#: Columns an export leaves out because they are derived from others.
+DERIVED = frozenset({("accounts", "name_key"), ("members", "name_key")})
+#: Integer columns that hold money, in minor units of the record's ``currency``.
+MONEY_COLUMNS = frozenset(
+    {
+        ("accounts", "egift_minimum"),
+        ("entries", "amount"),
+        ("entries", "balance_after"),
+        ("needs", "unit_price"),
+    }
+)
+MANIFEST = "manifest.json"
+_ZIP_MAGIC = b"PK\x03\x04"
+
+Progress = Callable[[int], None]
+Document = dict[str, Any]
+
+
+def _models() -> dict[str, Any]:
+    from giftbalance import models
+
+    return {
+        "settings": models.Setting,
+        "accounts": models.Account,
+        "members": models.Member,
+        "needs": models.Need,
+        "entries": models.Entry,
+        "purchases": models.Purchase,
+        "contacts": models.Contact,
+    }
+
+
+def columns(table: str) -> list[Column[Any]]:
+    """The exported columns of ``table``, in the model's order."""
+    model = _models()[table]
+    return [c for c in model.__table__.columns if (table, c.name) not in DERIVED]
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+
+def _out(table: str, column: Column[Any], value: Any, currency: str | None) -> Any:
+    if value is None:
+        return None
+    if (table, column.name) in MONEY_COLUMNS:
+        assert currency is not None
+        return format_money(Money(value, currency), code=False)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value
+
+
+def one_snapshot(session: Session) -> None:
+    """Make every later read of ``session`` see one snapshot of the database.
+
+    Call it first thing in a read session that runs several queries. SQLite's read transaction
+    already is one snapshot; on PostgreSQL this asks for REPEATABLE READ, so a concurrent writer
+    cannot make an export disagree with itself (a balance with the entries it sums).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
+def build_document(session: Session, *, exported_at: datetime) -> Document:
+    """Every row of every table as JSON-ready records, oldest first (see the module doc), read
+    in one snapshot (:func:`one_snapshot`)."""
+    from sqlalchemy import select
+
+    from giftbalance.db import SCHEMA_HEAD
+
+    one_snapshot(session)
+    document: Document = {
+        "format": FORMAT,
+        "version": VERSION,
+        "schema": SCHEMA_HEAD,
+        "exported_at": exported_at.isoformat(),
+    }
+    for table in TABLES:
+        cols = columns(table)
+        model = _models()[table]
+        key = model.__table__.primary_key.columns[0]
+        rows = session.execute(select(*cols).order_by(key)).all()
+        money = [c for c in cols if (table, c.name) in MONEY_COLUMNS]
+        records = []
+        for row in rows:
+            mapping = row._mapping
+            currency = mapping["currency"] if money else None
+            records.append({c.name: _out(table, c, mapping[c.name], currency) for c in cols})
+        document[table] = records
+    return document
+
+
+def counts(document: Document) -> dict[str, int]:
+    """How many records of each table ``document`` holds."""
+    return {table: len(document.get(table) or []) for table in TABLES}
+
+
+def to_json(document: Document) -> bytes:
+    """The ``json`` export: one UTF-8 JSON document."""
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def _csv_text(table: str, records: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    names = [c.name for c in columns(table)]
+    writer.writerow(names)
+    for record in records:
+        writer.writerow(["" if record[n] is None else record[n] for n in names])
+    return buffer.getvalue()
+
+
+def to_zip(document: Document) -> bytes:
+    """The ``csv`` export: a zip of ``manifest.json`` and one CSV file per table."""
+    stamp = datetime.fromisoformat(document["exported_at"])
+    when = (max(stamp.year, 1980), stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
+    manifest = {k: document[k] for k in ("format", "version", "schema", "exported_at")}
+    manifest["tables"] = [f"{t}.csv" for t in TABLES]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        members = [(MANIFEST, json.dumps(manifest, indent=2) + "\n")]
+        members += [(f"{t}.csv", _csv_text(t, document[t])) for t in TABLES]
+        for name, text in members:
+            info = zipfile.ZipInfo(name, date_time=when)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            archive.writestr(info, text.encode())
+    return buffer.getvalue()
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def is_export(data: bytes) -> bool:
+    """Whether ``data`` looks like a csv (zip) or json export rather than a ledger CSV."""
+    if data.startswith(_ZIP_MAGIC):
+        return True
+    return data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One record of an export file as read, with where it came from (for messages)."""
+
+    where: str
+    values: dict[str, Any]
+    from_text: bool
+
+
+@dataclass
+class ExportFile:
+    """An export file read back: its header fields and its records per table."""
+
+    source: str
+    schema: str | None
+    records: dict[str, list[Record]] = field(default_factory=dict)
+
+
+def _check_header(header: Any, source: str) -> str | None:
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise InputError(f'{source} is not a giftbalance export (no "format": "{FORMAT}")')
+    if header.get("version") != VERSION:
+        raise InputError(
+            f"{source} is export version {header.get('version')!r}; this giftbalance reads "
+            f"version {VERSION}"
+        )
+    schema = header.get("schema")
+    return schema if isinstance(schema, str) else None
+
+
+def read_export(data: bytes, source: str) -> ExportFile:
+    """Read a ``json`` or ``csv`` (zip) export. Raises :class:`InputError` for a file that is
+    not one (the records themselves are checked by :func:`restore`)."""
+    if data.startswith(_ZIP_MAGIC):
+        return _read_zip(data, source)
+    try:
+        document = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{source} is not valid JSON ({exc})") from None
+    result = ExportFile(source, _check_header(document, source))
+    for table in TABLES:
+        rows = document.get(table, [])
+        if not isinstance(rows, list):
+            raise InputError(f'{source}: "{table}" must be a list of records')
+        result.records[table] = [
+            Record(f"{table}[{i}]", row if isinstance(row, dict) else {"": row}, False)
+            for i, row in enumerate(rows)
+        ]
+    unknown = sorted(set(document) - set(TABLES) - {"format", "version", "schema", "exported_at"})
+    if unknown:
+        raise InputError(f"{source}: unknown section {unknown[0]!r}")
+    return result
+
+
+def _read_zip(data: bytes, source: str) -> ExportFile:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = set(archive.namelist())
+        if MANIFEST not in names:
+            raise InputError(f"{source} is a zip but not a giftbalance export (no {MANIFEST})")
+        result = ExportFile(source, _check_header(json.loads(archive.read(MANIFEST)), source))
+        for table in TABLES:
+            name = f"{table}.csv"
+            if name not in names:
+                raise InputError(f"{source}: {name} is missing")
+            text = archive.read(name).decode("utf-8-sig")
+            header, rows = split_csv(text, f"{source}:{name}")
+            records = []
+            for line, cells in rows:
+                where = f"{name} line {line}"
+                if len(cells) != len(header):
+                    values: dict[str, Any] = {"": f"{len(cells)} cells, header has {len(header)}"}
+                else:
+                    values = dict(zip(header, cells, strict=True))
+                records.append(Record(where, values, True))
+            result.records[table] = records
+    except (zipfile.BadZipFile, UnicodeDecodeError, json.JSONDecodeError, KeyError) as exc:
+        raise InputError(f"{source} is a damaged export ({exc})") from None
+    return result
+
+
+# -- checking -----------------------------------------------------------------------------------
+
+_INT = re.compile(r"-?\d{1,18}")
+_STORED = re.compile(r"(-?)([0-9]{1,19})(?:\.([0-9]+))?")
+_INT64 = 2**63 - 1  # the largest integer a database column holds
+
+
+def parse_stored_money(text: str, currency: str) -> int:
+    """Minor units from money as an export writes it: the exact inverse of
+    ``format_money(m, code=False)`` (``"-12.34"``, ``"1500"`` for JPY), with exactly the
+    currency's digits. Not for user input: unlike :func:`~giftbalance.money.parse_money` it has
+    no upper limit, because a stored balance may exceed what one typed amount may be.
+    Raises :class:`MoneyError`.
+    """
+    digits = currency_digits(currency)
+    match = _STORED.fullmatch(text)
+    if match is None or len(match[3] or "") != digits:
+        example = format_money(Money(2550 * 10**digits // 100, currency), code=False)
+        raise MoneyError(f"not an amount as exported: {text!r} (expected e.g. {example})")
+    minor: int = int(match[2]) * 10**digits + int(match[3] or 0)
+    if minor > _INT64:
+        raise MoneyError(f"amount too large to store: {text!r}")
+    return -minor if match[1] else minor
+
+
+class _Bad(Exception):
+    pass
+
+
+def _convert(table: str, column: Column[Any], raw: Any, currency: str | None, text: bool) -> Any:
+    """One field of a record to its column's Python value; raises :class:`_Bad`."""
+    from sqlalchemy import Date, DateTime, Integer, String
+
+    if raw is None or (text and raw == "" and column.nullable):
+        if not column.nullable:
+            raise _Bad("is missing")
+        return None
+    if (table, column.name) in MONEY_COLUMNS:
+        if currency is None:
+            raise _Bad("has no valid currency beside it")
+        if not isinstance(raw, str):
+            raise _Bad(f'must be text such as "25.50", not {raw!r}')
+        try:
+            return parse_stored_money(raw, currency)
+        except MoneyError as exc:
+            raise _Bad(str(exc)) from None
+    kind = column.type
+    if isinstance(kind, Integer):
+        if text and isinstance(raw, str) and _INT.fullmatch(raw):
+            return int(raw)
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            return raw
+        raise _Bad(f"must be a whole number, not {raw!r}")
+    if not isinstance(raw, str):
+        raise _Bad(f"must be text, not {raw!r}")
+    if isinstance(kind, DateTime):
+        try:
+            value = datetime.fromisoformat(raw)
+        except ValueError:
+            raise _Bad(f"is not an ISO date and time: {raw!r}") from None
+        if value.tzinfo is not None:
+            raise _Bad(f"must be a local time without a zone: {raw!r}")
+        return value
+    if isinstance(kind, Date):
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+            raise _Bad(f"is not an ISO date (YYYY-MM-DD): {raw!r}")
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            raise _Bad(f"is not a date: {raw!r}") from None
+    length = getattr(kind, "length", None) if isinstance(kind, String) else None
+    if length is not None and len(raw) > length:
+        raise _Bad(f"is longer than {length} characters")
+    return raw
+
+
+@dataclass
+class _Checked:
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _records(export: ExportFile, checked: _Checked) -> Iterator[tuple[str, Record, dict[str, Any]]]:
+    """Convert every record field by field; yields (table, record, values) for whole ones."""
+    for table in TABLES:
+        cols = {c.name: c for c in columns(table)}
+        for record in export.records.get(table, []):
+            if "" in record.values:
+                checked.problems.append(
+                    Problem(record.where, f"not a record: {record.values['']!r}")
+                )
+                continue
+            unknown = sorted(set(record.values) - set(cols))
+            if unknown:
+                checked.problems.append(Problem(record.where, f"unknown field {unknown[0]!r}"))
+                continue
+            currency: str | None = None
+            raw_currency = record.values.get("currency")
+            if "currency" in cols and isinstance(raw_currency, str):
+                try:
+                    currency_digits(raw_currency)
+                    currency = raw_currency
+                except MoneyError:
+                    pass
+            values: dict[str, Any] = {}
+            reasons = []
+            for name, column in cols.items():
+                try:
+                    values[name] = _convert(
+                        table, column, record.values.get(name), currency, record.from_text
+                    )
+                except _Bad as exc:
+                    reasons.append(f"{name} {exc}")
+            if "currency" in cols and currency is None:
+                reasons.append(f"currency is not an ISO 4217 code: {raw_currency!r}")
+            if reasons:
+                checked.problems.append(Problem(record.where, "; ".join(reasons)))
+                continue
+            yield table, record, values
+
+
+def check_export(export: ExportFile) -> tuple[dict[str, list[dict[str, Any]]], list[Problem]]:
+    """Check every record of ``export`` and every reference between them. Pure.
+
+    Returns the rows to insert per table (entries in id order, without ``balance_after``) and
+    every problem found, each naming its record.
+    """
+    from giftbalance import models
+    from giftbalance.ledger import name_key
+
+    checked = _Checked({table: [] for table in TABLES})
+    seen: dict[str, set[Any]] = {table: set() for table in TABLES}
+    where: dict[tuple[str, Any], str] = {}
+    bad = checked.problems.append
+    for table, record, values in _records(export, checked):
+        key = values["key"] if table == "settings" else values["id"]
+        if table != "settings" and key <= 0:
+            bad(Problem(record.where, f"id must be positive, not {key}"))
+            continue
+        if key in seen[table]:
+            bad(Problem(record.where, f"{'key' if table == 'settings' else 'id'} {key} repeated"))
+            continue
+        seen[table].add(key)
+        where[(table, key)] = record.where
+        values["_where"] = record.where
+        checked.rows[table].append(values)
+
+    def refers(table: str, values: dict[str, Any], column: str, target: str) -> bool:
+        value = values[column]
+        if value is not None and value not in seen[target]:
+            bad(Problem(values["_where"], f"{column} {value} names no record of {target}"))
+            return False
+        return True
+
+    def one_of(values: dict[str, Any], column: str, allowed: tuple[str, ...]) -> None:
+        if values[column] not in allowed:
+            bad(
+                Problem(
+                    values["_where"],
+                    f"{column} {values[column]!r} is not one of {', '.join(allowed)}",
+                )
+            )
+
+    names: set[str] = set()
+    accounts: dict[int, dict[str, Any]] = {}
+    for row in checked.rows["accounts"]:
+        key = name_key(row["name"])
+        if not row["name"].strip():
+            bad(Problem(row["_where"], "name is empty"))
+        elif key in names:
+            bad(Problem(row["_where"], f"a second account called {row['name']!r}"))
+        names.add(key)
+        row["name_key"] = key
+        try:
+            parse_rate(row["tax_rate"])
+        except MoneyError as exc:
+            bad(Problem(row["_where"], f"tax_rate: {exc}"))
+        if row["egift_minimum"] < 0:
+            bad(Problem(row["_where"], "egift_minimum is negative"))
+        accounts[row["id"]] = row
+    current: set[str] = set()
+    for row in checked.rows["members"]:
+        row["name_key"] = key = name_key(row["name"])
+        if row["removed_at"] is None:
+            if key in current:
+                bad(Problem(row["_where"], f"a second current member called {row['name']!r}"))
+            current.add(key)
+    for row in checked.rows["needs"]:
+        refers("needs", row, "member_id", "members")
+        refers("needs", row, "account_id", "accounts")
+        one_of(row, "priority", models.PRIORITIES)
+        one_of(row, "status", models.NEED_STATUSES)
+        if row["unit_price"] <= 0 or row["quantity"] <= 0:
+            bad(Problem(row["_where"], "unit_price and quantity must be more than zero"))
+    _check_entries(checked, accounts)
+    purchased: set[int] = set()
+    for row in checked.rows["purchases"]:
+        refers("purchases", row, "entry_id", "entries")
+        refers("purchases", row, "need_id", "needs")
+        refers("purchases", row, "member_id", "members")
+        if row["entry_id"] in purchased:
+            bad(Problem(row["_where"], f"a second purchase for entry {row['entry_id']}"))
+        purchased.add(row["entry_id"])
+        if row["units"] <= 0:
+            bad(Problem(row["_where"], "units must be more than zero"))
+    for row in checked.rows["contacts"]:
+        refers("contacts", row, "account_id", "accounts")
+        one_of(row, "channel", models.CHANNELS)
+        one_of(row, "outcome", models.OUTCOMES)
+    checked.problems.sort(key=lambda p: _order(p.where))
+    return checked.rows, checked.problems
+
+
+def _order(where: str) -> tuple[int, int]:
+    table = where.split("[", 1)[0].split(".csv", 1)[0]
+    numbers = re.findall(r"\d+", where)
+    return (
+        TABLES.index(table) if table in TABLES else len(TABLES),
+        int(numbers[-1]) if numbers else 0,
+    )
+
+
+def _check_entries(checked: _Checked, accounts: dict[int, dict[str, Any]]) -> None:
+    """The ledger's rules over the entries, in id order: the running balance of each account
+    never goes below zero and matches each ``balance_after``; a reversal mirrors one earlier
+    entry of its account, once."""
+    from giftbalance.ledger import fmt
+    from giftbalance.models import ENTRY_KINDS
+
+    bad = checked.problems.append
+    rows = sorted(checked.rows["entries"], key=lambda r: r["id"])
+    checked.rows["entries"] = rows
+    by_id = {row["id"]: row for row in rows}
+    running: dict[int, int] = {}
+    reversed_by: dict[int, int] = {}
+    for row in rows:
+        reasons = []
+        account = accounts.get(row["account_id"])
+        if account is None:
+            reasons.append(f"account_id {row['account_id']} names no record of accounts")
+        elif row["currency"] != account["currency"]:
+            reasons.append(f"currency {row['currency']} differs from its account's")
+        if row["kind"] not in ENTRY_KINDS:
+            reasons.append(f"kind {row['kind']!r} is not one of {', '.join(ENTRY_KINDS)}")
+        if row["amount"] == 0:
+            reasons.append("amount is zero")
+        elif (row["kind"] == "redeem" and row["amount"] < 0) or (
+            row["kind"] == "spend" and row["amount"] > 0
+        ):
+            reasons.append(f"a {row['kind']} of {row['amount']} minor units has the wrong sign")
+        target_id = row["reverses_id"]
+        if (row["kind"] == "reversal") != (target_id is not None):
+            reasons.append("a reversal, and only a reversal, has reverses_id")
+        elif target_id is not None:
+            target = by_id.get(target_id)
+            if target is None or target_id >= row["id"]:
+                reasons.append(f"reverses_id {target_id} names no earlier entry")
+            elif target["kind"] == "reversal" or target["account_id"] != row["account_id"]:
+                reasons.append(f"entry {target_id} cannot be reversed by this entry")
+            elif target["amount"] != -row["amount"]:
+                reasons.append(f"the amount does not mirror entry {target_id}")
+            elif target_id in reversed_by:
+                reasons.append(f"entry {target_id} is already reversed by {reversed_by[target_id]}")
+            else:
+                reversed_by[target_id] = row["id"]
+        if reasons:
+            bad(Problem(row["_where"], "; ".join(reasons)))
+            continue
+        after = running.get(row["account_id"], 0) + row["amount"]
+        running[row["account_id"]] = after
+        if after < 0:
+            bad(Problem(row["_where"], "takes its account's balance below zero"))
+        elif after != row["balance_after"]:
+            bad(
+                Problem(
+                    row["_where"],
+                    f"balance_after is {fmt(row['balance_after'], row['currency'])}, but the "
+                    f"entries before it give {fmt(after, row['currency'])}",
+                )
+            )
+
+
+# -- restoring ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreResult:
+    """What :func:`restore` wrote (or, in a dry run, would write): records per table and the
+    balance of every account."""
+
+    counts: dict[str, int]
+    balances: list[tuple[str, int, str]]
+    written: bool
+
+
+def _nonempty_tables(session: Session) -> list[str]:
+    from sqlalchemy import func, select
+
+    models = _models()
+    return [
+        table
+        for table in TABLES
+        if table != "settings" and session.scalar(select(func.count()).select_from(models[table]))
+    ]
+
+
+def restore(
+    session: Session,
+    export: ExportFile,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> RestoreResult:
+    """Load ``export`` into the (empty) database of ``session``, keeping every id.
+
+    Settings in the file replace the database's. Raises :class:`Refused` when the database
+    already holds accounts, entries, members, needs, purchases or contacts, and
+    :class:`~giftbalance.ledger_csv.BadRows` listing every bad record; then nothing is written.
+    ``progress`` advances once per entry written.
+    """
+    from sqlalchemy import delete, insert, text
+
+    from giftbalance import ledger
+    from giftbalance.models import Setting
+
+    filled = _nonempty_tables(session)
+    if filled:
+        raise Refused(
+            f"the database already holds {', '.join(filled)}; a full export is imported only "
+            "into an empty database (e.g. giftbalance --db new.db import FILE)"
+        )
+    rows, problems = check_export(export)
+    if problems:
+        raise BadRows(export.source, problems)
+    for table_rows in rows.values():
+        for row in table_rows:
+            del row["_where"]
+    balances: dict[int, int] = {}
+    for row in rows["entries"]:
+        balances[row["account_id"]] = row["balance_after"]
+    result = RestoreResult(
+        counts={table: len(rows[table]) for table in TABLES},
+        balances=[
+            (a["name"], balances.get(a["id"], 0), a["currency"])
+            for a in sorted(rows["accounts"], key=lambda a: a["name_key"])
+        ],
+        written=not dry_run,
+    )
+    if dry_run:
+        return result
+    models = _models()
+    session.execute(delete(Setting))
+    for table in TABLES:
+        if table == "entries":
+            ledger.append_in_order(
+                session,
+                [
+                    ledger.AccountEntry(
+                        account_id=r["account_id"],
+                        currency=r["currency"],
+                        kind=r["kind"],
+                        amount=r["amount"],
+                        occurred_on=r["occurred_on"],
+                        note=r["note"],
+                        giver=r["giver"],
+                        expires_on=r["expires_on"],
+                        kept=ledger.Kept(
+                            r["id"],
+                            r["recorded_at"],
+                            r["reverses_id"],
+                            r["code_last4"],
+                            r["code_hmac"],
+                        ),
+                    )
+                    for r in rows["entries"]
+                ],
+                progress=progress,
+            )
+        elif rows[table]:
+            session.execute(insert(models[table]), rows[table])
+    if session.get_bind().dialect.name == "postgresql":
+        # Rows came in with their ids, which a sequence does not notice: move each past them.
+        for table in TABLES:
+            if table != "settings" and rows[table]:
+                session.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT MAX(id) FROM {table}))"
+                    )
+                )
+    return result

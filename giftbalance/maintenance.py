@@ -1,0 +1,677 @@
+"""Backup, restore and check: keeping a giftbalance database safe, and proving it sound.
+
+``backup`` and ``restore`` work on SQLite files, through SQLite's online backup API, so they are
+safe while other giftbalance processes read and write. ``check`` works on any database: SQLite's
+own ``integrity_check`` and ``foreign_key_check``, then the ledger's invariants, which hold on
+PostgreSQL as much as on SQLite. On PostgreSQL, backups are the server's business (``pg_dump``
+and ``pg_restore``; see docs/trust.md), and :func:`backup` and :func:`restore` refuse with that hint.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from giftbalance.errors import DatabaseError, Refused
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+    from sqlalchemy.orm import Session
+
+    from giftbalance.db import Database
+
+#: How long backup and restore wait for a writer to finish, in seconds.
+LOCK_WAIT_S = 60
+PG_BACKUP_HINT = (
+    "on PostgreSQL, back up with the server's tools: pg_dump -Fc -f FILE DBNAME "
+    "(restore with: pg_restore --clean -d DBNAME FILE); see docs/trust.md"
+)
+
+
+# -- files -------------------------------------------------------------------------------------
+
+
+def _private_temp(near: Path) -> Path:
+    """A new empty file (mode 0600) in ``near``'s folder, for writing ``near`` atomically."""
+    for _ in range(100):
+        candidate = near.with_name(f".{near.name}.tmp-{secrets.token_hex(4)}")
+        try:
+            fd = os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return candidate
+    raise OSError(f"cannot create a temporary file beside {near}")  # pragma: no cover
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file, or a folder (a rename is durable only once its folder is synced)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _unlink(path: Path) -> None:
+    with suppress(FileNotFoundError):
+        path.unlink()
+
+
+def _connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
+    """A plain sqlite3 connection (none of giftbalance's pragmas, so no WAL switch)."""
+    if read_only:
+        uri = "file:" + _quote(path) + "?mode=ro"
+        return sqlite3.connect(uri, uri=True, timeout=LOCK_WAIT_S, isolation_level=None)
+    return sqlite3.connect(path, timeout=LOCK_WAIT_S, isolation_level=None)
+
+
+def _quote(path: Path) -> str:
+    from urllib.parse import quote
+
+    return quote(str(path.resolve()))
+
+
+def copy_sqlite(source: Path, target: Path, *, replace: bool = False) -> None:
+    """Write a consistent copy of the SQLite database ``source`` to ``target``, mode 0600.
+
+    The copy is one read transaction of SQLite's online backup API, so writers elsewhere carry
+    on and the copy holds exactly the transactions committed when it started. It is written to
+    a temporary file beside ``target``, switched to a rollback journal (one self-contained file,
+    no ``-wal``), synced, and only then put in place: a crash leaves no half-written ``target``.
+
+    Raises :class:`FileExistsError` when ``target`` exists and ``replace`` is false, and
+    ``sqlite3.Error`` when ``source`` cannot be read.
+    """
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if target.exists() and not replace:
+        raise FileExistsError(target)
+    temp = _private_temp(target)
+    try:
+        src = _connect(source)
+        try:
+            dst = _connect(temp)
+            try:
+                src.backup(dst)
+                dst.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                dst.close()
+        finally:
+            src.close()
+        _fsync(temp)
+        if replace:
+            os.replace(temp, target)
+        else:
+            _link_new(temp, target)
+        _fsync(target.parent)
+    finally:
+        _unlink(temp)
+
+
+def _link_new(temp: Path, target: Path) -> None:
+    """Put ``temp`` at ``target`` only if nothing is there (raises FileExistsError)."""
+    try:
+        os.link(temp, target)
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links: check, then rename
+        if target.exists():
+            raise FileExistsError(target) from None
+        os.replace(temp, target)
+
+
+# -- check -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong in the database: the table, the row's id (``None``: the whole file)."""
+
+    table: str
+    row_id: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.table if self.row_id is None else f"{self.table} row {self.row_id}"
+        return f"{where}: {self.message}"
+
+
+def check(db: Database) -> list[Problem]:
+    """Everything wrong with ``db``: SQLite's own checks (on SQLite), then the ledger's invariants.
+
+    Reads one consistent snapshot, so it may run while other processes write. Returns an empty
+    list for a sound database.
+    """
+    problems: list[Problem] = []
+    with db.read() as session:
+        conn = session.connection()
+        if conn.dialect.name == "sqlite":
+            problems += sqlite_problems(conn)
+            if any(p.table == "database" for p in problems):
+                return _unique(problems)  # a damaged file: reading on could only mislead
+        problems += ledger_problems(session)
+    return _unique(problems)
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    """Each problem once (SQLite's foreign_key_check and the ledger's own check may both see a
+    dangling id), damage to the file first, then by table and row."""
+    return sorted(
+        dict.fromkeys(problems),
+        key=lambda p: (p.table != "database", p.table, p.row_id or 0),
+    )
+
+
+def sqlite_problems(conn: Connection) -> list[Problem]:
+    """``PRAGMA integrity_check`` and ``PRAGMA foreign_key_check``, as problems."""
+    try:
+        lines = [line for (line,) in conn.exec_driver_sql("PRAGMA integrity_check").all()]
+    except Exception as exc:  # damaged past what integrity_check can walk
+        lines = [str(getattr(exc, "orig", None) or exc).splitlines()[0]]
+    problems = [
+        Problem("database", None, f"integrity_check: {line}") for line in lines if line != "ok"
+    ]
+    if problems:
+        return problems
+    columns: dict[tuple[str, int], str] = {}
+    for table, row_id, parent, fk_id in conn.exec_driver_sql("PRAGMA foreign_key_check").all():
+        if (table, fk_id) not in columns:
+            for row in conn.exec_driver_sql(f'PRAGMA foreign_key_list("{table}")').all():
+                columns[(table, row[0])] = row[3]
+        column = columns.get((table, fk_id), "?")
+        value = conn.exec_driver_sql(
+            f'SELECT "{column}" FROM "{table}" WHERE rowid = ?', (row_id,)
+        ).scalar()
+        problems.append(Problem(table, row_id, _dangling(column, value, parent)))
+    return problems
+
+
+def _dangling(column: str, value: object, parent: str) -> str:
+    return f"{column} {value} points at no {parent} row"
+
+
+def _money(minor: int, currency: str) -> str:
+    from giftbalance.ledger import fmt
+
+    try:
+        return fmt(minor, currency)
+    except Exception:  # a damaged currency code must not stop the check
+        return f"{minor} (minor units of {currency!r})"
+
+
+def ledger_problems(session: Session) -> list[Problem]:
+    """The ledger's invariants, on any database.
+
+    - every reference (account, member, need, entry ids) points at a real row;
+    - per account, in id order, ``balance_after`` is the running sum of ``amount`` and the
+      running balance never goes below zero;
+    - an entry's currency is its account's;
+    - a reversal names a real entry of the same account that is not itself a reversal and came
+      before it, has the negated amount, and no entry is reversed twice; only reversals name one;
+    - a purchase points at a spend entry in the currency of its need.
+
+    Tables an older schema does not have yet are skipped.
+    """
+    from sqlalchemy import inspect
+
+    inspector = inspect(session.connection())
+    tables = {
+        name: {c["name"] for c in inspector.get_columns(name)}
+        for name in inspector.get_table_names()
+    }
+    problems = _reference_problems(session, tables)
+    if {"entries", "accounts"} <= tables.keys():
+        problems += _balance_problems(session)
+        problems += _reversal_problems(session)
+    if {"purchases", "entries", "needs"} <= tables.keys():
+        problems += _purchase_problems(session)
+    return problems
+
+
+def _reference_problems(session: Session, tables: dict[str, set[str]]) -> list[Problem]:
+    from sqlalchemy import select
+
+    from giftbalance.models import Base
+
+    problems: list[Problem] = []
+    for table in Base.metadata.sorted_tables:
+        if table.name not in tables:
+            continue
+        for fk in sorted(table.foreign_keys, key=lambda fk: fk.parent.name):
+            parent_table = fk.column.table
+            if parent_table.name not in tables or fk.parent.name not in tables[table.name]:
+                continue  # an older schema, without this table or column yet
+            parent = parent_table.alias("parent")
+            column = table.c[fk.parent.name]
+            rows = session.execute(
+                select(table.c.id, column)
+                .outerjoin(parent, parent.c[fk.column.name] == column)
+                .where(column.is_not(None), parent.c[fk.column.name].is_(None))
+                .order_by(table.c.id)
+            ).all()
+            problems += [
+                Problem(table.name, row_id, _dangling(column.name, value, parent_table.name))
+                for row_id, value in rows
+            ]
+    return problems
+
+
+def _balance_problems(session: Session) -> list[Problem]:
+    from sqlalchemy import select
+
+    from giftbalance.models import Account, Entry
+
+    currency_of = dict(session.execute(select(Account.id, Account.currency)).all())
+    running: dict[int, int] = defaultdict(int)
+    below_zero: set[int] = set()
+    problems: list[Problem] = []
+    rows = session.execute(
+        select(
+            Entry.id, Entry.account_id, Entry.amount, Entry.currency, Entry.balance_after
+        ).order_by(Entry.id),
+        execution_options={"yield_per": 5000},
+    )
+    for entry_id, account_id, amount, currency, balance_after in rows:
+        running[account_id] += amount
+        total = running[account_id]
+        expected = currency_of.get(account_id)
+        if expected is not None and currency != expected:
+            problems.append(
+                Problem(
+                    "entries",
+                    entry_id,
+                    f"currency {currency} but account {account_id} is in {expected}",
+                )
+            )
+        shown = expected or currency
+        if balance_after != total:
+            problems.append(
+                Problem(
+                    "entries",
+                    entry_id,
+                    f"balance_after is {_money(balance_after, shown)} but the entries of "
+                    f"account {account_id} up to it add up to {_money(total, shown)}",
+                )
+            )
+        if total < 0 and account_id not in below_zero:
+            below_zero.add(account_id)
+            problems.append(
+                Problem(
+                    "entries",
+                    entry_id,
+                    f"takes account {account_id} below zero (to {_money(total, shown)})",
+                )
+            )
+        elif total >= 0:
+            below_zero.discard(account_id)
+    return problems
+
+
+def _reversal_problems(session: Session) -> list[Problem]:
+    from sqlalchemy import select
+    from sqlalchemy.orm import aliased
+
+    from giftbalance.models import Entry
+
+    original = aliased(Entry)
+    rows = session.execute(
+        select(
+            Entry.id,
+            Entry.kind,
+            Entry.account_id,
+            Entry.amount,
+            Entry.reverses_id,
+            original.id,
+            original.kind,
+            original.account_id,
+            original.amount,
+        )
+        .outerjoin(original, original.id == Entry.reverses_id)
+        .where((Entry.kind == "reversal") | Entry.reverses_id.is_not(None))
+        .order_by(Entry.id)
+    ).all()
+    problems: list[Problem] = []
+    first_reversal: dict[int, int] = {}
+    for rid, kind, account_id, amount, target, oid, okind, oaccount, oamount in rows:
+        found: list[str] = []
+        if kind != "reversal":
+            found.append(f"a {kind} entry names entry {target} as reversed; only reversals do")
+        elif target is None:
+            found.append("a reversal that names no entry it reverses")
+        elif oid is not None:  # a missing one is reported as a dangling reverses_id
+            if okind == "reversal":
+                found.append(f"reverses entry {target}, which is itself a reversal")
+            if oid > rid:
+                found.append(f"reverses entry {target}, which was recorded after it")
+            if oaccount != account_id:
+                found.append(
+                    f"is on account {account_id} but reverses entry {target} of account {oaccount}"
+                )
+            if amount != -oamount:
+                found.append(f"amount {amount} does not undo entry {target}'s amount {oamount}")
+            if target in first_reversal:
+                found.append(
+                    f"reverses entry {target} again "
+                    f"(already reversed by entry {first_reversal[target]})"
+                )
+            else:
+                first_reversal[target] = rid
+        problems += [Problem("entries", rid, message) for message in found]
+    return problems
+
+
+def _purchase_problems(session: Session) -> list[Problem]:
+    from sqlalchemy import select
+
+    from giftbalance.models import Entry, Need, Purchase
+
+    rows = session.execute(
+        select(Purchase.id, Purchase.entry_id, Entry.kind, Entry.currency, Need.id, Need.currency)
+        .join(Entry, Entry.id == Purchase.entry_id)
+        .join(Need, Need.id == Purchase.need_id)
+        .order_by(Purchase.id)
+    ).all()
+    problems: list[Problem] = []
+    for pid, entry_id, kind, currency, need_id, need_currency in rows:
+        if kind != "spend":
+            problems.append(Problem("purchases", pid, f"entry {entry_id} is a {kind}, not a spend"))
+        elif currency != need_currency:
+            problems.append(
+                Problem(
+                    "purchases",
+                    pid,
+                    f"entry {entry_id} is in {currency} but need {need_id} is in {need_currency}",
+                )
+            )
+    return problems
+
+
+# -- backup ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What a giftbalance SQLite file holds, as shown before a restore and after a backup."""
+
+    revision: str | None
+    accounts: int
+    entries: int
+    latest: date | None
+    size: int
+
+
+def summarise(path: Path) -> Summary:
+    """Read the schema revision and counts of a giftbalance SQLite file (read-only)."""
+    conn = _connect(path, read_only=True)
+    try:
+        return _summary(conn, path)
+    finally:
+        conn.close()
+
+
+def _summary(conn: sqlite3.Connection, path: Path) -> Summary:
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+    def scalar(sql: str) -> Any:
+        return conn.execute(sql).fetchone()[0]
+
+    revision = (
+        scalar("SELECT version_num FROM alembic_version") if "alembic_version" in tables else None
+    )
+    accounts = scalar("SELECT count(*) FROM accounts") if "accounts" in tables else 0
+    entries = scalar("SELECT count(*) FROM entries") if "entries" in tables else 0
+    latest = scalar("SELECT max(occurred_on) FROM entries") if "entries" in tables else None
+    return Summary(
+        revision=revision,
+        accounts=accounts,
+        entries=entries,
+        latest=date.fromisoformat(latest) if latest else None,
+        size=path.stat().st_size,
+    )
+
+
+def _require_sqlite(db_path: Path | None, what: str) -> Path:
+    if db_path is None:
+        raise Refused(f"{what} works on SQLite files; {PG_BACKUP_HINT}")
+    return db_path
+
+
+def backup(db_path: Path | None, target: Path, *, replace: bool = False) -> Summary:
+    """Copy the database at ``db_path`` to ``target`` (mode 0600) while others may write.
+
+    ``db_path`` is ``None`` for a server database (refused: use pg_dump). Refuses an existing
+    ``target`` unless ``replace``, a ``target`` that is the database itself, and a database that
+    does not exist yet. Returns what the copy holds.
+    """
+    source = _require_sqlite(db_path, "backup")
+    if not source.exists():
+        raise Refused(f"there is no database at {source} yet; nothing to back up")
+    target = target.expanduser().absolute()
+    if _same_file(source, target):
+        raise Refused(f"{target} is the database itself; choose another file for the backup")
+    if target.is_dir():
+        raise Refused(f"{target} is a folder; give the backup a file name")
+    try:
+        copy_sqlite(source, target, replace=replace)
+    except FileExistsError:
+        raise Refused(f"{target} exists already; pass --yes to replace it") from None
+    except sqlite3.Error as exc:  # a damaged database, or no room for the copy
+        raise DatabaseError(f"cannot back up {source} to {target}: {exc}") from None
+    except OSError as exc:
+        raise Refused(f"cannot write {target}: {exc.strerror or exc}") from None
+    return summarise(target)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (b.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
+
+
+# -- restore -----------------------------------------------------------------------------------
+
+
+@dataclass
+class StagedRestore:
+    """A backup copied beside the database and checked, ready to be put in place."""
+
+    source: Path
+    target: Path
+    staged: Path
+    summary: Summary
+    #: Where :func:`install` saved the database it replaced (``None``: there was none).
+    previous: Path | None = field(default=None)
+
+
+class BadBackup(Refused):
+    """The file offered to restore is not a sound giftbalance database; ``problems`` says why."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+@contextmanager
+def staged_restore(db_path: Path | None, source: Path) -> Iterator[StagedRestore]:
+    """Copy ``source`` beside the database at ``db_path`` and check the copy.
+
+    The copy must open as SQLite, pass ``integrity_check`` and ``foreign_key_check``, carry a
+    schema revision this giftbalance knows (an older one is upgraded on next use) and satisfy
+    the ledger's invariants; otherwise :class:`BadBackup` is raised (exit 1) and nothing
+    changes. The staged copy is removed when the block ends, unless :func:`install` used it.
+    """
+    from giftbalance.db import SCHEMA_HEAD, _known_revisions
+
+    target = _require_sqlite(db_path, "restore")
+    source = source.expanduser().absolute()
+    if not source.is_file():
+        raise Refused(f"no backup file at {source}")
+    if _same_file(source, target):
+        raise Refused(f"{source} is the database itself; nothing to restore")
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    staged = _private_temp(target)
+    try:
+        try:
+            src = _connect(source, read_only=True)
+            try:
+                dst = _connect(staged)
+                try:
+                    src.backup(dst)
+                    dst.execute("PRAGMA journal_mode = DELETE")
+                finally:
+                    dst.close()
+            finally:
+                src.close()
+        except sqlite3.OperationalError as exc:  # no room beside the database, say
+            raise DatabaseError(f"cannot copy {source} beside {target}: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            raise BadBackup(f"{source} is not a readable SQLite database ({exc})") from None
+        summary = summarise(staged)
+        if summary.revision is None:
+            raise BadBackup(f"{source} is not a giftbalance database (it has no schema version)")
+        if summary.revision not in _known_revisions():
+            raise BadBackup(
+                f"{source} has schema {summary.revision}, newer than this giftbalance "
+                f"({SCHEMA_HEAD}); upgrade giftbalance first"
+            )
+        try:
+            problems = _check_file(staged)
+        except Exception as exc:  # tables of another shape than giftbalance's
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            raise BadBackup(f"{source} does not hold giftbalance's tables ({reason})") from None
+        if problems:
+            raise BadBackup(
+                f"{source} fails the check ({len(problems)} problem"
+                f"{'s' if len(problems) != 1 else ''}); not restored",
+                problems,
+            )
+        _fsync(staged)
+        yield StagedRestore(source, target, staged, summary)
+    finally:
+        _unlink(staged)
+
+
+def _check_file(path: Path) -> list[Problem]:
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine("sqlite:///" + str(path), poolclass=NullPool)
+    try:
+        with Session(engine) as session:
+            conn = session.connection()
+            return _unique(sqlite_problems(conn) + ledger_problems(session))
+    finally:
+        engine.dispose()
+
+
+def install(staged: StagedRestore, *, keep_previous: bool = True) -> None:
+    """Make the staged backup the database; a crash at any moment leaves the old or the new one.
+
+    When the database exists and opens, the staged copy is written INTO it with SQLite's backup
+    API: one write transaction, committed atomically by SQLite's own journal, that waits for
+    writers in progress and that other processes simply see as a newer version (no file is
+    swapped under an open connection, so no stale ``-wal`` can ever meet the new file). The old
+    content is first saved as ``NAME.before-restore-YYYYmmdd-HHMMSS.db`` unless
+    ``keep_previous`` is false.
+
+    When there is no database yet, or the file is damaged beyond opening, the staged file is
+    renamed over it (``os.replace``, then the folder is synced), after removing the damaged
+    file's ``-wal``/``-shm``/``-journal`` (before the rename: a stale WAL must never be replayed
+    into the new file). The result is mode 0600 either way.
+    """
+    target = staged.target
+    live = _open_live(target)
+    if live is not None:
+        try:
+            _write_into(live, staged, keep_previous=keep_previous)
+        except sqlite3.OperationalError:  # locked, full, read-only: nothing was written
+            raise
+        except sqlite3.DatabaseError:  # damaged pages: SQLite cannot write into it
+            staged.previous = None
+        else:
+            os.chmod(target, 0o600)
+            return
+        finally:
+            live.close()
+    _replace_file(staged, keep_previous=keep_previous)
+
+
+def _write_into(live: sqlite3.Connection, staged: StagedRestore, *, keep_previous: bool) -> None:
+    if keep_previous:
+        staged.previous = dated_name(staged.target, "before-restore")
+        copy_sqlite(staged.target, staged.previous)
+    src = _connect(staged.staged)
+    try:
+        page_size = live.execute("PRAGMA page_size").fetchone()[0]
+        if src.execute("PRAGMA page_size").fetchone()[0] != page_size:
+            # A WAL database cannot change its page size; rebuild the copy to match.
+            src.execute(f"PRAGMA page_size = {int(page_size)}")
+            src.execute("VACUUM")
+        src.backup(live)
+    finally:
+        src.close()
+    with suppress(sqlite3.Error):  # housekeeping only, never waits: the restore is committed
+        live.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+def _replace_file(staged: StagedRestore, *, keep_previous: bool) -> None:
+    from giftbalance.db import sqlite_side_files
+
+    target = staged.target
+    if keep_previous and target.exists():
+        staged.previous = dated_name(target, "damaged")
+        _copy_bytes(target, staged.previous)
+    # The side files go first: a crash after the rename but before their removal would
+    # otherwise leave the old database's WAL to be replayed into the new one.
+    for side in sqlite_side_files(target):
+        _unlink(side)
+    os.replace(staged.staged, target)
+    _fsync(target.parent)
+    os.chmod(target, 0o600)
+
+
+def _open_live(target: Path) -> sqlite3.Connection | None:
+    """A connection to the current database, or ``None`` when it is missing or is not a
+    database at all (a locked or unreadable one raises)."""
+    if not target.exists():
+        return None
+    conn = _connect(target)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        conn.close()
+        raise
+    except sqlite3.DatabaseError:
+        conn.close()
+        return None
+    return conn
+
+
+def dated_name(target: Path, label: str) -> Path:
+    """A free name beside ``target`` for a copy: ``NAME.LABEL-YYYYmmdd-HHMMSS.db``."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    candidate = target.with_name(f"{target.stem}.{label}-{stamp}{target.suffix}")
+    n = 1
+    while candidate.exists():
+        n += 1
+        candidate = target.with_name(f"{target.stem}.{label}-{stamp}-{n}{target.suffix}")
+    return candidate
+
+
+def _copy_bytes(source: Path, target: Path) -> None:
+    fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+        while chunk := src.read(1 << 20):
+            out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())

@@ -63,6 +63,8 @@ class GiftbalanceGroup(click.Group):
             sys.exit(1)
         except GiftbalanceError as exc:
             click.echo(f"Error: {exc}", err=True)
+            for detail in exc.details:
+                click.echo(f"  {detail}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("Error: interrupted; nothing was written", err=True)
@@ -108,9 +110,35 @@ def cli(ctx: click.Context, db_option: str | None) -> None:
 
 
 def _register() -> None:
-    from giftbalance.cli import accounts, config, entries, reading
+    from giftbalance.cli import (
+        accounts,
+        checklist,
+        config,
+        contacts,
+        entries,
+        maintenance,
+        members,
+        needs,
+        plan,
+        reading,
+        report,
+        transfer,
+    )
 
-    for module in (accounts, config, entries, reading):
+    for module in (
+        accounts,
+        config,
+        entries,
+        reading,
+        plan,
+        members,
+        needs,
+        contacts,
+        checklist,
+        maintenance,
+        transfer,
+        report,
+    ):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -1,0 +1,136 @@
+"""``giftbalance report``: the weekly spend-down report (reads only; writes files on request)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from giftbalance.cli.common import DATE, App, account_option, pass_app
+from giftbalance.errors import InputError
+from giftbalance.files import write_atomically
+
+FORMATS = ("text", "markdown", "html", "csv", "json")
+
+
+def _check_target(path: Path, option: str) -> None:
+    """Refuse an output path before doing any work (exit 2)."""
+    if path.is_dir():
+        raise InputError(f"{option} {path} is a folder; give a file name")
+    if not path.parent.is_dir():
+        raise InputError(f"{option} {path}: the folder {path.parent} does not exist")
+
+
+@click.command("report")
+@click.option("--week", type=DATE, help="Any date in the week to report (default: this week).")
+@account_option("Report only this account (default: every active account).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS, case_sensitive=False),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to FILE (replaced atomically) instead of printing it.",
+)
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE.png",
+    help="Also draw the burn-down chart into this PNG file.",
+)
+@click.option(
+    "--ics",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE.ics",
+    help="Also write one calendar event per planned order into this iCalendar file.",
+)
+@pass_app
+def report(
+    app: App,
+    week: date | None,
+    account: str | None,
+    fmt: str,
+    output: Path | None,
+    chart: Path | None,
+    ics: Path | None,
+) -> None:
+    """The weekly report: per account, the week's balance and movements, this week's order,
+    the projection to zero, money expiring within 4 weeks, late and unplanned needs, and what
+    was bought for whom; then the checkout reminders.
+
+    \b
+    Examples:
+      giftbalance report
+      giftbalance report --week 2026-11-02 --account Family
+      giftbalance report --format html --output report.html --chart burn-down.png --ics orders.ics
+    """
+    from giftbalance import report_inputs
+    from giftbalance.dates import today
+    from giftbalance.report import build_report
+
+    for path, option in ((output, "--output"), (chart, "--chart"), (ics, "--ics")):
+        if path is not None:
+            _check_target(path, option)
+    with app.db.read() as session:
+        data = report_inputs.load(session, day=week or today(), account=account, today=today())
+    result = build_report(data)
+
+    fmt = fmt.lower()
+    if fmt == "text":
+        from giftbalance.render.report_text import report_text
+
+        color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        text = report_text(result, color=color)
+    elif fmt == "markdown":
+        from giftbalance.render.report_markdown import report_markdown
+
+        text = report_markdown(result)
+    elif fmt == "html":
+        from giftbalance.render.report_html import report_html
+
+        text = report_html(result)
+    elif fmt == "csv":
+        from giftbalance.render.report_csv import report_csv
+
+        text = report_csv(result)
+    else:
+        from giftbalance.render.report_json import report_json
+
+        text = report_json(result)
+
+    # Everything is rendered before any file is touched, so a failure leaves no file changed.
+    files: list[tuple[Path, bytes, str]] = []
+    if chart is not None:
+        from giftbalance.render.chart import chart_png
+
+        files.append((chart, chart_png(result), f"Chart: {chart}"))
+    if ics is not None:
+        from giftbalance.render.calendar import calendar_ics
+
+        orders = sum(len(a.orders) for a in result.accounts)
+        plural = "" if orders == 1 else "s"
+        files.append(
+            (ics, calendar_ics(result), f"Calendar: {ics} ({orders} planned order{plural})")
+        )
+    if output is not None:
+        files.append((output, text.encode("utf-8"), f"Report: {output}"))
+    else:
+        click.echo(text, nl=False)
+    for path, content, _ in files:
+        write_atomically(path, content)
+    # Where the files went: on stdout when the report itself went to a file, else on stderr,
+    # so a report piped on stdout (csv, json) stays clean.
+    for _, _, line in files:
+        click.echo(line, err=output is None)
+
+
+COMMANDS = [report]

@@ -211,7 +211,11 @@ def ledger_text(data: JournalData, *, title: str = "giftbalance export") -> str:
         e.id: _name(counterpart(e, by_id), ledger_component, _fixed_parts(counterpart(e, by_id)))
         for e in data.entries
     }
-    lines = [f"; {title}", "; gift balances as assets; see docs/transfer.md", ""]
+    lines = [
+        f"; {title}",
+        "; gift balances as assets; see the README's section 'Import and export'",
+        "",
+    ]
     # Declared commodities and accounts: both tools then load the file with --strict/--pedantic.
     lines += [f"commodity {code}" for code in sorted({a.currency for a in data.accounts})]
     declared = list(dict.fromkeys([*assets.values(), *sorted(set(sides.values()))]))

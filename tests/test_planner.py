@@ -1,4 +1,4 @@
-"""The spend-down planner, by example: each test is one rule of the contract in docs/planner.md."""
+"""The spend-down planner, by example: each test is one rule of the contract in the README's section 'The spend-down plan: contract'."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A household sharing one database (PostgreSQL, as docs/trust.md describes; SQLite too), and
+"""A household sharing one database (PostgreSQL, as the README's section 'Keeping your records safe' describes; SQLite too), and
 the schema the migrations build on PostgreSQL."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def test_members_machines_share_one_database_but_need_the_same_code_key(
     assert other.exit_code == 0, other.output
     ok("undo", "--yes")
 
-    # Machine c got a copy of a's key (as docs/trust.md says): the duplicate is caught.
+    # Machine c got a copy of a's key (as the README's section 'Keeping your records safe' says): the duplicate is caught.
     (tmp_path / "c").mkdir(mode=0o700)
     shutil.copy2(key, tmp_path / "c" / "code.key")
     duplicate = run("add", "25", "--code", "--yes", input=CODE, env=machine["c"])

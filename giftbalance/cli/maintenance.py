@@ -1,4 +1,4 @@
-"""Keeping the database safe: ``backup``, ``restore`` and ``check`` (see docs/trust.md)."""
+"""Keeping the database safe: ``backup``, ``restore`` and ``check`` (see the README's section 'Keeping your records safe')."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def backup(app: App, file: Path, yes: bool) -> None:
     """Copy the database to FILE (mode 0600), safely while other giftbalance processes write.
 
     FILE is a complete SQLite database; bring it back with: giftbalance restore FILE. An
-    existing FILE is replaced only with --yes. On PostgreSQL use pg_dump (see docs/trust.md).
+    existing FILE is replaced only with --yes. On PostgreSQL use pg_dump (see the README's section 'Keeping your records safe').
     """
     from giftbalance import maintenance
 

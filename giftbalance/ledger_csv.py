@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from giftbalance.csvfiles import check_header
 from giftbalance.dates import DateError, parse_date
 from giftbalance.errors import BadRows, InputError, Problem
 from giftbalance.money import Money, MoneyError, parse_currency, parse_money
@@ -128,21 +129,10 @@ def read_table(data: bytes, source: str) -> CsvTable:
     """
     header, rows = split_csv(decode(data, source), source)
     columns = tuple(name.strip().lower().replace(" ", "_") for name in header)
-    unknown = [name for name in columns if name not in COLUMNS]
-    if unknown:
-        raise InputError(
-            f"{source}: unknown {'column' if len(unknown) == 1 else 'columns'} "
-            f"{', '.join(repr(u) for u in unknown)} (known: {', '.join(COLUMNS)})"
-        )
-    repeated = sorted({name for name in columns if columns.count(name) > 1})
-    if repeated:
-        raise InputError(f"{source}: column {repeated[0]!r} appears more than once")
-    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
-    if missing:
-        raise InputError(
-            f"{source}: missing {'column' if len(missing) == 1 else 'columns'} "
-            f"{', '.join(missing)} (the header must name at least {', '.join(REQUIRED_COLUMNS)})"
-        )
+    try:
+        check_header(columns, COLUMNS, REQUIRED_COLUMNS)
+    except InputError as exc:
+        raise InputError(f"{source}: {exc}") from None
     return CsvTable(source, columns, rows)
 
 

@@ -96,16 +96,7 @@ def copy_sqlite(source: Path, target: Path, *, replace: bool = False) -> None:
         raise FileExistsError(target)
     temp = _private_temp(target)
     try:
-        src = _connect(source)
-        try:
-            dst = _connect(temp)
-            try:
-                src.backup(dst)
-                dst.execute("PRAGMA journal_mode = DELETE")
-            finally:
-                dst.close()
-        finally:
-            src.close()
+        _backup_into(source, temp)
         _fsync(temp)
         if replace:
             os.replace(temp, target)
@@ -114,6 +105,21 @@ def copy_sqlite(source: Path, target: Path, *, replace: bool = False) -> None:
         _fsync(target.parent)
     finally:
         _unlink(temp)
+
+
+def _backup_into(source: Path, dest: Path, *, read_only: bool = False) -> None:
+    """Copy ``source`` into the (new, empty) file ``dest`` with SQLite's online backup API and
+    switch the copy to a rollback journal, so it is one self-contained file."""
+    src = _connect(source, read_only=read_only)
+    try:
+        dst = _connect(dest)
+        try:
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            dst.close()
+    finally:
+        src.close()
 
 
 def _link_new(temp: Path, target: Path) -> None:
@@ -521,16 +527,7 @@ def staged_restore(db_path: Path | None, source: Path) -> Iterator[StagedRestore
     staged = _private_temp(target)
     try:
         try:
-            src = _connect(source, read_only=True)
-            try:
-                dst = _connect(staged)
-                try:
-                    src.backup(dst)
-                    dst.execute("PRAGMA journal_mode = DELETE")
-                finally:
-                    dst.close()
-            finally:
-                src.close()
+            _backup_into(source, staged, read_only=True)
         except sqlite3.OperationalError as exc:  # no room beside the database, say
             raise DatabaseError(f"cannot copy {source} beside {target}: {exc}") from None
         except sqlite3.DatabaseError as exc:

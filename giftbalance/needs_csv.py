@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from giftbalance import ledger, needs
+from giftbalance.csvfiles import check_header
 from giftbalance.dates import DateError, parse_date
 from giftbalance.errors import BadRows, GiftbalanceError, InputError, Problem
 from giftbalance.members import find_member
@@ -71,7 +72,7 @@ def read_rows(data: bytes) -> list[Row]:
                 f"the file is empty; its first line must be the header: {','.join(HEADER)}"
             )
         columns = [cell.strip().lower() for cell in header]
-        _check_header(columns)
+        check_header(columns, HEADER, REQUIRED)
         rows: list[Row] = []
         ended = reader.line_num
         for cells in reader:
@@ -83,21 +84,6 @@ def read_rows(data: bytes) -> list[Row]:
     except csv.Error as exc:
         raise InputError(f"line {reader.line_num}: not valid CSV ({exc})") from None
     return rows
-
-
-def _check_header(columns: list[str]) -> None:
-    unknown = [c or "(empty)" for c in columns if c not in HEADER]
-    if unknown:
-        raise InputError(
-            f"unknown column{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
-            f"(known: {','.join(HEADER)})"
-        )
-    repeated = sorted({c for c in columns if columns.count(c) > 1})
-    if repeated:
-        raise InputError(f"column {', '.join(map(repr, repeated))} appears more than once")
-    missing = [c for c in REQUIRED if c not in columns]
-    if missing:
-        raise InputError(f"the header lacks the column {' and '.join(missing)} (required)")
 
 
 def _row_currency(price: str, account_currency: str | None, default: Callable[[], str]) -> str:

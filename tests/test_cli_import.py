@@ -145,7 +145,7 @@ def test_archived_account_rows_are_bad(ok, refused, three, tmp_path):
         ("", "is empty"),
         ("date,account,kind,amount\n", "has a header but no rows"),
         ("date,account,type,amount\n2026-11-02,Personal,redeem,1\n", "unknown column 'type'"),
-        ("date,account,amount\n2026-11-02,Personal,1\n", "missing column kind"),
+        ("date,account,amount\n2026-11-02,Personal,1\n", "lacks the column kind"),
     ],
 )
 def test_file_level_problems_are_usage_errors(refused, three, tmp_path, text, match):

@@ -98,8 +98,8 @@ def test_header_in_any_case_and_order_with_byte_order_mark():
     [
         ("date,account,kind,amount,amonut", "unknown column 'amonut'"),
         ("date,account,kind,amount,Amount", "column 'amount' appears more than once"),
-        ("date,account,amount", "missing column kind"),
-        ("account,note", "missing columns date, kind, amount"),
+        ("date,account,amount", "lacks the column kind"),
+        ("account,note", "lacks the column date and kind and amount"),
     ],
 )
 def test_bad_headers(header, message):

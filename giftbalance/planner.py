@@ -808,7 +808,19 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day is not None else None
 
 
-def _line_dict(line: PlanLine, currency: str) -> dict[str, Any]:
+def unplanned_to_dict(item: Unplanned) -> dict[str, Any]:
+    """A need that did not fit, in the ``--json`` shape."""
+    return {
+        "need_id": item.need_id,
+        "name": item.name,
+        "reason": item.reason,
+        "units": item.units,
+        "occurrences": [day.isoformat() for day in item.occurrences],
+    }
+
+
+def line_to_dict(line: PlanLine, currency: str) -> dict[str, Any]:
+    """One order line in the ``--json`` shape (money as strings with the currency's digits)."""
     return {
         "need_id": line.need_id,
         "name": line.name,
@@ -837,7 +849,7 @@ def _account_dict(plan: AccountPlan) -> dict[str, Any]:
         "orders": [
             {
                 "week": order.week.isoformat(),
-                "lines": [_line_dict(line, cur) for line in order.lines],
+                "lines": [line_to_dict(line, cur) for line in order.lines],
                 "total": _money(order.total, cur),
                 "balance_after": _money(order.balance_after, cur),
                 "reminders": list(order.reminders),
@@ -852,17 +864,8 @@ def _account_dict(plan: AccountPlan) -> dict[str, Any]:
             "week": card.week.isoformat(),
         },
         "leftover": _money(plan.leftover, cur),
-        "unplanned": [
-            {
-                "need_id": u.need_id,
-                "name": u.name,
-                "reason": u.reason,
-                "units": u.units,
-                "occurrences": [day.isoformat() for day in u.occurrences],
-            }
-            for u in plan.unplanned
-        ],
-        "late": [_line_dict(line, cur) for line in plan.late],
+        "unplanned": [unplanned_to_dict(u) for u in plan.unplanned],
+        "late": [line_to_dict(line, cur) for line in plan.late],
         "expiring_unused": [
             {"amount": _money(s.amount, cur), "expires_on": s.expires_on.isoformat()}
             for s in plan.expiring_unused

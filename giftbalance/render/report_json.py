@@ -11,9 +11,10 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from giftbalance.money import Money, format_money
+from giftbalance.planner import line_to_dict, unplanned_to_dict
 
 if TYPE_CHECKING:
-    from giftbalance.planner import Order, PlanLine
+    from giftbalance.planner import Order
     from giftbalance.report import AccountReport, Report
 
 #: Bumped when a field changes meaning or goes away (new fields do not bump it).
@@ -28,27 +29,10 @@ def _money(minor: int | None, currency: str) -> str | None:
     return None if minor is None else format_money(Money(minor, currency), code=False)
 
 
-def _line(line: PlanLine, cur: str) -> dict[str, Any]:
-    return {
-        "need_id": line.need_id,
-        "name": line.name,
-        "for": line.for_member,
-        "units": line.units,
-        "unit_price": _money(line.unit_price, cur),
-        "tax": _money(line.tax, cur),
-        "total": _money(line.total, cur),
-        "need_by": _iso(line.need_by),
-        "late": line.late,
-        "priority": line.priority,
-        "occurrence": _iso(line.occurrence),
-        "week": line.week.isoformat(),
-    }
-
-
 def _order(order: Order, cur: str) -> dict[str, Any]:
     return {
         "week": order.week.isoformat(),
-        "lines": [_line(line, cur) for line in order.lines],
+        "lines": [line_to_dict(line, cur) for line in order.lines],
         "total": _money(order.total, cur),
         "balance_after": _money(order.balance_after, cur),
     }
@@ -94,17 +78,8 @@ def _account(a: AccountReport) -> dict[str, Any]:
             }
             for s in a.expiring
         ],
-        "late": [_line(line, cur) for line in a.late],
-        "unplanned": [
-            {
-                "need_id": u.need_id,
-                "name": u.name,
-                "reason": u.reason,
-                "units": u.units,
-                "occurrences": [d.isoformat() for d in u.occurrences],
-            }
-            for u in a.unplanned
-        ],
+        "late": [line_to_dict(line, cur) for line in a.late],
+        "unplanned": [unplanned_to_dict(u) for u in a.unplanned],
         "members": [
             {
                 "for": use.member,

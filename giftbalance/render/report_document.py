@@ -88,12 +88,12 @@ def _order_table(order: Order, currency: str) -> Table:
             bare(line.tax, currency),
             bare(line.total, currency),
             line.need_by.isoformat() if line.need_by else "",
-            "late" if line.late else "",
+            "yes" if line.late else "",
         )
         for line in order.lines
     )
     return Table(
-        ("need", "for", "priority", "units", "unit price", "tax", "total", "need by", ""),
+        ("need", "for", "priority", "units", "unit price", "tax", "total", "need by", "late"),
         rows,
         "lllrrrrll",
         frozenset(i for i, line in enumerate(order.lines) if line.late),

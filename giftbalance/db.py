@@ -71,6 +71,37 @@ def _create_private_file(path: Path) -> None:
     os.close(fd)
 
 
+def _create_sqlite(path: Path) -> None:
+    """Create a new SQLite database at ``path``, already in WAL mode with the schema at head.
+
+    It is built under a private name beside ``path`` and linked into place only when complete,
+    so a process that finds ``path`` never sees a half-made database, and several processes
+    making it at once cannot get in each other's way: the first link wins and the others use
+    that one. Raises :class:`OSError` when the folder cannot be written.
+    """
+    import secrets
+
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    staged = path.with_name(f".{path.name}.new-{os.getpid()}-{secrets.token_hex(4)}")
+    _create_private_file(staged)
+    try:
+        staging = Database("sqlite:///" + str(staged), migrate=False)
+        try:
+            staging.upgrade()
+        finally:
+            staging.dispose()
+        try:
+            os.link(staged, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        except OSError:  # a file system without hard links
+            if not path.exists():
+                os.replace(staged, path)
+    finally:
+        for leftover in (staged, *sqlite_side_files(staged)):
+            leftover.unlink(missing_ok=True)
+
+
 def _warn_if_shared(path: Path) -> None:
     # SQLite gives the -wal and -shm files the database's mode, but an old copy may differ.
     for candidate in (path, *sqlite_side_files(path)):
@@ -122,11 +153,12 @@ class Database:
         self.url = url
         self.path = sqlite_path(url)
         self.is_sqlite = url.startswith("sqlite")
-        created = False
         if self.path is not None:
             try:
-                _create_private_file(self.path)
-                created = True
+                if migrate and not self.path.exists():
+                    _create_sqlite(self.path)
+                else:
+                    _create_private_file(self.path)
             except FileExistsError:  # the usual case (or another process just created it)
                 _warn_if_shared(self.path)
             except OSError as exc:
@@ -141,7 +173,7 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_on_connect)
             event.listen(self.engine, "begin", _sqlite_on_begin)
         if migrate:
-            self.ensure_schema(fresh=created)
+            self.ensure_schema()
 
     # -- schema -------------------------------------------------------------------------------
 
@@ -154,14 +186,14 @@ class Database:
                 return None
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
-    def ensure_schema(self, *, fresh: bool = False) -> None:
+    def ensure_schema(self) -> None:
         """Create the schema at head, or upgrade an older one after backing up the SQLite file.
 
         Several processes may find the same new (or old) database at once: the upgrade runs
         under the writers' lock and looks at the stored revision again once it holds it.
         """
         try:
-            current = None if fresh else self.stored_revision()
+            current = self.stored_revision()
         except Exception as exc:  # a file that is not a database, a server that is down
             raise DatabaseError(self._open_error(exc)) from None
         if current == SCHEMA_HEAD:

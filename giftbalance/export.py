@@ -31,7 +31,13 @@ from typing import TYPE_CHECKING, Any
 
 from giftbalance.errors import BadRows, InputError, Problem, Refused
 from giftbalance.ledger_csv import split_csv
-from giftbalance.money import Money, MoneyError, currency_digits, format_money, parse_rate
+from giftbalance.money import (
+    MoneyError,
+    currency_digits,
+    data_money,
+    parse_rate,
+    show_money,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import Column
@@ -87,7 +93,7 @@ def _out(table: str, column: Column[Any], value: Any, currency: str | None) -> A
         return None
     if (table, column.name) in MONEY_COLUMNS:
         assert currency is not None
-        return format_money(Money(value, currency), code=False)
+        return data_money(value, currency)
     if isinstance(value, date | datetime):
         return value.isoformat()
     return value
@@ -279,7 +285,7 @@ def parse_stored_money(text: str, currency: str) -> int:
     digits = currency_digits(currency)
     match = _STORED.fullmatch(text)
     if match is None or len(match[3] or "") != digits:
-        example = format_money(Money(2550 * 10**digits // 100, currency), code=False)
+        example = data_money(2550 * 10**digits // 100, currency)
         raise MoneyError(f"not an amount as exported: {text!r} (expected e.g. {example})")
     minor: int = int(match[2]) * 10**digits + int(match[3] or 0)
     if minor > _INT64:
@@ -488,7 +494,6 @@ def _check_entries(checked: _Checked, accounts: dict[int, dict[str, Any]]) -> No
     """The ledger's rules over the entries, in id order: the running balance of each account
     never goes below zero and matches each ``balance_after``; a reversal mirrors one earlier
     entry of its account, once."""
-    from giftbalance.ledger import fmt
     from giftbalance.models import ENTRY_KINDS
 
     bad = checked.problems.append
@@ -538,8 +543,8 @@ def _check_entries(checked: _Checked, accounts: dict[int, dict[str, Any]]) -> No
             bad(
                 Problem(
                     row["_where"],
-                    f"balance_after is {fmt(row['balance_after'], row['currency'])}, but the "
-                    f"entries before it give {fmt(after, row['currency'])}",
+                    f"balance_after is {show_money(row['balance_after'], row['currency'])}, but the "
+                    f"entries before it give {show_money(after, row['currency'])}",
                 )
             )
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from giftbalance.money import Money, format_money
+from giftbalance.money import data_money
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -190,7 +190,7 @@ def description(entry: JournalEntry) -> str:
 
 
 def _amount(minor: int, currency: str) -> str:
-    return f"{format_money(Money(minor, currency), code=False)} {currency}"
+    return f"{data_money(minor, currency)} {currency}"
 
 
 def _check_date(data: JournalData) -> date:
@@ -290,8 +290,8 @@ def beancount_text(data: JournalData, *, title: str = "giftbalance export") -> s
         for account in data.accounts:
             # An explicit tolerance of zero: by default beancount lets a balance assertion be
             # off by one unit of its last digit, which would hide a one-cent difference.
-            zero = format_money(Money(0, account.currency), code=False)
-            number = format_money(Money(account.balance, account.currency), code=False)
+            zero = data_money(0, account.currency)
+            number = data_money(account.balance, account.currency)
             lines.append(
                 f"{checked_on} balance {assets[account.id]}  {number} ~ {zero} {account.currency}"
             )

@@ -22,7 +22,7 @@ from giftbalance import settings
 from giftbalance.dates import now
 from giftbalance.errors import InputError, NotFound, Refused
 from giftbalance.models import ENTRY_KINDS, Account, Entry
-from giftbalance.money import Money, currency_digits, format_money
+from giftbalance.money import Money, currency_digits, show_money
 
 NO_ACCOUNT_HELP = (
     "no account yet; create the account the card was redeemed on first, e.g.: "
@@ -51,11 +51,6 @@ def clean_name(name: str, what: str = "name") -> str:
     if any(unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS for c in cleaned):
         raise InputError(f"the {what} has control characters: {cleaned!r}")
     return cleaned
-
-
-def fmt(amount: int, currency: str) -> str:
-    """Minor units shown to a person, e.g. ``1,234.50 USD``."""
-    return format_money(Money(amount, currency), grouping=True)
 
 
 # -- accounts ---------------------------------------------------------------------------------
@@ -182,7 +177,7 @@ def archive_account(session: Session, name: str) -> Account:
     left = balance(session, account)
     if left:
         raise Refused(
-            f"account {account.name!r} still holds {fmt(left, account.currency)}; spend it down, "
+            f"account {account.name!r} still holds {show_money(left, account.currency)}; spend it down, "
             "or record what the store shows with giftbalance reconcile, before archiving"
         )
     account.archived_at = now()
@@ -335,8 +330,8 @@ def append(
     after = before + amount
     if after < 0:
         raise Refused(
-            f"the balance of {account.name} is {fmt(before, account.currency)}; "
-            f"cannot take {fmt(-amount, account.currency)} from it"
+            f"the balance of {account.name} is {show_money(before, account.currency)}; "
+            f"cannot take {show_money(-amount, account.currency)} from it"
         )
     entry = Entry(
         account_id=account.id,
@@ -444,7 +439,7 @@ def append_in_order(
         if after < 0:
             raise Refused(
                 f"entry {len(rows) + 1} of the batch takes the balance from "
-                f"{fmt(running[account_id], currency)} below zero"
+                f"{show_money(running[account_id], currency)} below zero"
             )
         running[account_id] = after
         values: tuple[object, ...] = (
@@ -549,6 +544,17 @@ def refuse_known_code(session: Session, code: tuple[str, str]) -> None:
         )
 
 
+def check_redemption(occurred_on: date, *, giver: str | None, expires_on: date | None) -> None:
+    """Refuse (:class:`InputError`) a giver longer than :data:`MAX_GIVER` characters (the column's
+    size: PostgreSQL enforces it, SQLite would not) and an expiry before the redemption date."""
+    if giver is not None and len(giver) > MAX_GIVER:
+        raise InputError(f"the giver is longer than {MAX_GIVER} characters")
+    if expires_on is not None and expires_on < occurred_on:
+        raise InputError(
+            f"the expiry date {expires_on} is before the redemption date {occurred_on}"
+        )
+
+
 def redeem(
     session: Session,
     account: Account,
@@ -562,13 +568,7 @@ def redeem(
 ) -> Entry:
     """Log a redeemed gift card. ``code`` is ``(last4, hmac)`` from :func:`codes.protect`."""
     _check_money(account, money)
-    if giver is not None and len(giver) > MAX_GIVER:
-        # The column holds 200 characters; PostgreSQL enforces it, SQLite would not.
-        raise InputError(f"the giver is longer than {MAX_GIVER} characters")
-    if expires_on is not None and expires_on < occurred_on:
-        raise InputError(
-            f"the expiry date {expires_on} is before the redemption date {occurred_on}"
-        )
+    check_redemption(occurred_on, giver=giver, expires_on=expires_on)
     last4, code_hmac = code if code else (None, None)
     if code is not None:
         refuse_known_code(session, code)
@@ -645,8 +645,8 @@ def _check_reversible(session: Session, entry: Entry) -> Account:
     before = balance(session, account)
     if before - entry.amount < 0:
         raise Refused(
-            f"cannot undo entry {entry.id}: its {fmt(entry.amount, entry.currency)} was already "
-            f"spent (balance {fmt(before, entry.currency)})"
+            f"cannot undo entry {entry.id}: its {show_money(entry.amount, entry.currency)} was already "
+            f"spent (balance {show_money(before, entry.currency)})"
         )
     return account
 
@@ -679,7 +679,7 @@ def reconcile(
         "adjust",
         difference,
         occurred_on=occurred_on,
-        note=f"reconciled to {fmt(store_balance.minor, account.currency)} shown by the store",
+        note=f"reconciled to {show_money(store_balance.minor, account.currency)} shown by the store",
     )
 
 

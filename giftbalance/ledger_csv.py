@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from giftbalance.csvfiles import check_header
 from giftbalance.dates import DateError, parse_date
 from giftbalance.errors import BadRows, InputError, Problem
-from giftbalance.money import Money, MoneyError, parse_currency, parse_money
+from giftbalance.ledger import check_redemption
+from giftbalance.money import Money, MoneyError, parse_currency, parse_money, show_money
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -45,7 +46,6 @@ COLUMNS = ("date", "account", "kind", "amount", "currency", "note", "giver", "ex
 IMPORT_KINDS = ("redeem", "spend", "adjust")
 #: Files with more rows than this get a progress bar.
 PROGRESS_ROWS = 5_000
-_MAX_GIVER = 200
 _PROGRESS_EVERY = 5_000
 
 _SIGNS = ("-", "−", "+")  # the first two are minus signs
@@ -280,7 +280,7 @@ def check_rows(
     another account than ``fallback`` is bad, so ``--account`` never silently moves money. Rows
     are checked as if the bad rows before them were not there.
     """
-    from giftbalance.ledger import AccountEntry, fmt
+    from giftbalance.ledger import AccountEntry
 
     plain = [_Account(a.id, a.name, a.currency, a.archived_at is not None) for a in accounts]
     chosen = next((a for a in plain if fallback is not None and a.id == fallback.id), None)
@@ -368,8 +368,8 @@ def check_rows(
             problems.append(
                 Problem(
                     f"line {line}",
-                    f"the {kind} of {fmt(-amount, account.currency)} would take the balance of "
-                    f"{account.name} below zero ({fmt(before, account.currency)} before this row)",
+                    f"the {kind} of {show_money(-amount, account.currency)} would take the balance of "
+                    f"{account.name} below zero ({show_money(before, account.currency)} before this row)",
                 )
             )
             continue
@@ -389,11 +389,8 @@ def _extras(
     giver = row[index["giver"]].strip() or None if "giver" in index else None
     text = row[index["expires_on"]].strip() if "expires_on" in index else ""
     reasons = []
-    if giver is not None:
-        if kind != "redeem":
-            reasons.append("a giver belongs to a redeem row only")
-        elif len(giver) > _MAX_GIVER:
-            reasons.append(f"the giver is longer than {_MAX_GIVER} characters")
+    if giver is not None and kind != "redeem":
+        reasons.append("a giver belongs to a redeem row only")
     expires: date | None = None
     if text:
         expires, why = cells.date(text)
@@ -401,8 +398,11 @@ def _extras(
             reasons.append(f"bad expires_on: {why}")
         elif kind != "redeem":
             reasons.append("an expiry date belongs to a redeem row only")
-        elif occurred is not None and expires is not None and expires < occurred:
-            reasons.append(f"expires on {expires}, before its date {occurred}")
+    if kind == "redeem" and occurred is not None:
+        try:
+            check_redemption(occurred, giver=giver, expires_on=expires)
+        except InputError as exc:
+            reasons.insert(0, str(exc))
     return giver, expires, "; ".join(reasons) or None
 
 

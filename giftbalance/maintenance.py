@@ -205,10 +205,10 @@ def _dangling(column: str, value: object, parent: str) -> str:
 
 
 def _money(minor: int, currency: str) -> str:
-    from giftbalance.ledger import fmt
+    from giftbalance.money import show_money
 
     try:
-        return fmt(minor, currency)
+        return show_money(minor, currency)
     except Exception:  # a damaged currency code must not stop the check
         return f"{minor} (minor units of {currency!r})"
 

@@ -233,6 +233,16 @@ def format_money(money: Money, *, code: bool = True, grouping: bool = False) -> 
     return f"{text} {money.currency}" if code else text
 
 
+def show_money(minor: int, currency: str) -> str:
+    """Minor units for people: ``1,234.50 USD`` (:func:`format_money` with grouping)."""
+    return format_money(Money(minor, currency), grouping=True)
+
+
+def data_money(minor: int, currency: str) -> str:
+    """Minor units for JSON and CSV: ``1234.50`` (:func:`format_money` without the code)."""
+    return format_money(Money(minor, currency), code=False)
+
+
 def minor_to_decimal(money: Money) -> Decimal:
     """The exact decimal value of ``money`` in major units (for journals and charts' labels)."""
     return Decimal(money.minor).scaleb(-currency_digits(money.currency))

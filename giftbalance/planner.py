@@ -25,7 +25,7 @@ from types import MappingProxyType
 from typing import Any
 
 from giftbalance.advice import checkout_reminders
-from giftbalance.money import Money, format_money, tax_on
+from giftbalance.money import Money, data_money, tax_on
 from giftbalance.recurrence import occurrences
 
 #: Need priorities, most important first (the same values as ``giftbalance.models.PRIORITIES``).
@@ -800,10 +800,6 @@ def make_plan(
 # --------------------------------------------------------------------------------------------
 
 
-def _money(minor: int, currency: str) -> str:
-    return format_money(Money(minor, currency), code=False)
-
-
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day is not None else None
 
@@ -826,9 +822,9 @@ def line_to_dict(line: PlanLine, currency: str) -> dict[str, Any]:
         "name": line.name,
         "for": line.for_member,
         "units": line.units,
-        "unit_price": _money(line.unit_price, currency),
-        "tax": _money(line.tax, currency),
-        "total": _money(line.total, currency),
+        "unit_price": data_money(line.unit_price, currency),
+        "tax": data_money(line.tax, currency),
+        "total": data_money(line.total, currency),
         "need_by": _iso(line.need_by),
         "late": line.late,
         "priority": line.priority,
@@ -844,14 +840,14 @@ def _account_dict(plan: AccountPlan) -> dict[str, Any]:
         "account_id": plan.account_id,
         "account": plan.account,
         "currency": cur,
-        "balance": _money(plan.balance, cur),
-        "budget": _money(plan.budget, cur),
+        "balance": data_money(plan.balance, cur),
+        "budget": data_money(plan.budget, cur),
         "orders": [
             {
                 "week": order.week.isoformat(),
                 "lines": [line_to_dict(line, cur) for line in order.lines],
-                "total": _money(order.total, cur),
-                "balance_after": _money(order.balance_after, cur),
+                "total": data_money(order.total, cur),
+                "balance_after": data_money(order.balance_after, cur),
                 "reminders": list(order.reminders),
             }
             for order in plan.orders
@@ -859,18 +855,18 @@ def _account_dict(plan: AccountPlan) -> dict[str, Any]:
         "gift_card": None
         if card is None
         else {
-            "amount": _money(card.amount, cur),
+            "amount": data_money(card.amount, cur),
             "for": card.for_member,
             "week": card.week.isoformat(),
         },
-        "leftover": _money(plan.leftover, cur),
+        "leftover": data_money(plan.leftover, cur),
         "unplanned": [unplanned_to_dict(u) for u in plan.unplanned],
         "late": [line_to_dict(line, cur) for line in plan.late],
         "expiring_unused": [
-            {"amount": _money(s.amount, cur), "expires_on": s.expires_on.isoformat()}
+            {"amount": data_money(s.amount, cur), "expires_on": s.expires_on.isoformat()}
             for s in plan.expiring_unused
         ],
-        "spent_by_priority": {p: _money(plan.spent_by_priority[p], cur) for p in PRIORITIES},
+        "spent_by_priority": {p: data_money(plan.spent_by_priority[p], cur) for p in PRIORITIES},
     }
 
 

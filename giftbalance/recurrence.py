@@ -80,7 +80,7 @@ def parse_rule(text: str) -> str:
             )
         if not 1 <= interval <= _MAX_INTERVAL:
             raise RuleError(f"interval must be between 1 and {_MAX_INTERVAL}: {text!r}")
-        return f"FREQ={freq}" + (f";INTERVAL={interval}" if interval != 1 else "")
+        return _canonical(freq, interval)
     body = raw[len("RRULE:") :] if raw.upper().startswith("RRULE:") else raw
     body = body.upper()
     if "DTSTART" in body:
@@ -104,7 +104,14 @@ def parse_rule(text: str) -> str:
         raise RuleError(f"not a valid RRULE: {text!r} ({exc})") from None
     if first is None:
         raise RuleError(f"this RRULE never falls on a date: {text!r}")
+    if set(parts) <= {"FREQ", "INTERVAL"}:
+        # Plain rules are stored one way whatever the spelling ("FREQ=DAILY;INTERVAL=1").
+        return _canonical(parts["FREQ"], int(interval_text))
     return body
+
+
+def _canonical(freq: str, interval: int) -> str:
+    return f"FREQ={freq}" + (f";INTERVAL={interval}" if interval != 1 else "")
 
 
 def describe(rule: str) -> str:

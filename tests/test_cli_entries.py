@@ -208,6 +208,19 @@ def test_add_refuses_bad_dates(refused, personal, args: list[str], match: str) -
     refused("add", "5", "--yes", *args, code=2, match=match)
 
 
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (["--date", "2026-11-25", "--expires", "2026-11-24"], "before the redemption date"),
+        (["--from", "g" * 201], "giver is longer than 200"),
+    ],
+)
+def test_add_refuses_bad_details_before_asking_anything(refused, personal, args, match) -> None:
+    # Checked before the claim-code prompt and the summary: nothing is asked, nothing shown.
+    result = refused("add", "5", "--code", *args, code=2, match=match, input="ABCD-EFGH-1234\n")
+    assert result.stdout == ""
+
+
 def test_add_missing_amount_is_a_usage_error(refused, personal) -> None:
     refused("add", code=2, match="Missing argument 'AMOUNT'")
 

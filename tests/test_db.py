@@ -177,6 +177,17 @@ def test_a_new_database_is_created_at_head(ok, db_url: str) -> None:
     assert stored_revision(db_url) == SCHEMA_HEAD
 
 
+@pytest.mark.sqlite_only
+def test_a_new_sqlite_file_appears_complete_and_in_wal_mode(ok, db_path: Path) -> None:
+    # Built aside and linked into place: nobody can open it half-made, and no staging file
+    # is left behind.
+    ok("account", "list")
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert sorted(p.name for p in db_path.parent.iterdir() if ".new-" in p.name) == []
+    assert stat.S_IMODE(db_path.stat().st_mode) == 0o600
+
+
 def make_old_database(url: str) -> None:
     """A database at revision 0001 holding one account with one redemption."""
     db = Database(url, migrate=False)

@@ -251,7 +251,7 @@ def test_giver_and_expiry_columns():
     assert [(e.giver, e.expires_on) for e in entries] == [("Aunt May", date(2027, 11, 2))]
     assert [str(p) for p in problems] == [
         "line 3: a giver belongs to a redeem row only",
-        "line 4: expires on 2026-11-01, before its date 2026-11-02",
+        "line 4: the expiry date 2026-11-01 is before the redemption date 2026-11-02",
         "line 5: an expiry date belongs to a redeem row only",
         "line 6: the giver is longer than 200 characters; bad expires_on: not a date: 'soon' "
         "(expected e.g. 2026-11-25)",

@@ -169,3 +169,10 @@ def test_month_end_rule_skips_short_months() -> None:
     rule = parse_rule("FREQ=MONTHLY;BYMONTHDAY=31")
     got = occurrences(rule, date(2026, 1, 31), date(2026, 1, 1), date(2026, 6, 30))
     assert got == [date(2026, 1, 31), date(2026, 3, 31), date(2026, 5, 31)]
+
+
+def test_plain_rrules_are_stored_in_one_spelling() -> None:
+    # Found by hypothesis through `need add --every`: the same rule must read the same.
+    assert parse_rule("FREQ=DAILY;INTERVAL=1") == parse_rule("day") == "FREQ=DAILY"
+    assert parse_rule("rrule:interval=2;freq=weekly") == parse_rule("2 weeks")
+    assert parse_rule("FREQ=MONTHLY;BYMONTHDAY=1") == "FREQ=MONTHLY;BYMONTHDAY=1"

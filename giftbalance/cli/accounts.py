@@ -68,7 +68,7 @@ def account_add(
 def account_list(app: App, include_archived: bool, as_json: bool) -> None:
     """List accounts with their balances."""
     from giftbalance import ledger
-    from giftbalance.money import Money, format_money
+    from giftbalance.money import data_money, show_money
     from giftbalance.render.text import table
 
     with app.db.read() as session:
@@ -84,7 +84,7 @@ def account_list(app: App, include_archived: bool, as_json: bool) -> None:
                     "name": a.name,
                     "store": a.store,
                     "currency": a.currency,
-                    "balance": format_money(Money(balances[a.id], a.currency), code=False),
+                    "balance": data_money(balances[a.id], a.currency),
                     "tax_rate": a.tax_rate,
                     "note": a.note,
                     "default": a.id == default_id,
@@ -109,7 +109,7 @@ def account_list(app: App, include_archived: bool, as_json: bool) -> None:
                     + (" (default)" if a.id == default_id else "")
                     + (" (archived)" if a.archived_at else ""),
                     a.store,
-                    format_money(Money(balances[a.id], a.currency), grouping=True),
+                    show_money(balances[a.id], a.currency),
                     f"{a.tax_rate}%",
                     a.note,
                 ]

@@ -23,12 +23,7 @@ from giftbalance.cli.common import (
     pass_app,
     yes_option,
 )
-
-
-def _fmt(amount: int, currency: str) -> str:
-    from giftbalance.ledger import fmt
-
-    return fmt(amount, currency)
+from giftbalance.money import show_money
 
 
 def _ask_code() -> str:
@@ -92,11 +87,9 @@ def add(
     from giftbalance import codes, ledger
     from giftbalance.codes import mask
     from giftbalance.dates import today
-    from giftbalance.errors import InputError
 
     when = occurred_on or today()
-    if expires is not None and expires < when:
-        raise InputError(f"the expiry date {expires} is before the redemption date {when}")
+    ledger.check_redemption(when, giver=giver, expires_on=expires)
     with app.db.read() as session:
         chosen = ledger.resolve_account(session, account, choose=choose_account)
         money = parse_amount(amount, chosen.currency)
@@ -112,11 +105,11 @@ def add(
             + (f" ({chosen.note})" if chosen.note else "")
         )
         click.echo(
-            f"Redeem:   {_fmt(money.minor, chosen.currency)}"
+            f"Redeem:   {show_money(money.minor, chosen.currency)}"
             + (f" (code {mask(code[0])})" if code else "")
         )
         click.echo(
-            f"Balance:  {_fmt(before, chosen.currency)} -> {_fmt(before + money.minor, chosen.currency)}"
+            f"Balance:  {show_money(before, chosen.currency)} -> {show_money(before + money.minor, chosen.currency)}"
         )
     confirm("Is this the right account?", yes)
     with app.db.write() as session:
@@ -132,7 +125,7 @@ def add(
         )
         after = entry.balance_after
     click.echo(
-        f"Logged entry {entry.id}: redeemed {_fmt(money.minor, money.currency)} to {name}. Balance: {_fmt(after, money.currency)}."
+        f"Logged entry {entry.id}: redeemed {show_money(money.minor, money.currency)} to {name}. Balance: {show_money(after, money.currency)}."
     )
 
 
@@ -156,7 +149,7 @@ def spend(
         money = parse_amount(amount, chosen.currency)
         entry = ledger.spend(session, chosen, money, occurred_on=occurred_on or today(), note=note)
     click.echo(
-        f"Logged entry {entry.id}: spent {_fmt(money.minor, money.currency)} from {name}. Balance: {_fmt(entry.balance_after, money.currency)}."
+        f"Logged entry {entry.id}: spent {show_money(money.minor, money.currency)} from {name}. Balance: {show_money(entry.balance_after, money.currency)}."
     )
 
 
@@ -176,7 +169,7 @@ def undo(app: App, entry_id: int | None, yes: bool) -> None:
         target = ledger.undo_target(session, entry_id)
         account = ledger.find_account_by_id(session, target.account_id)
         click.echo(
-            f"Undo entry {target.id}: {target.kind} of {_fmt(abs(target.amount), target.currency)} "
+            f"Undo entry {target.id}: {target.kind} of {show_money(abs(target.amount), target.currency)} "
             f"on {target.occurred_on} ({account.name})"
             + (f" - {target.note}" if target.note else "")
         )
@@ -188,7 +181,7 @@ def undo(app: App, entry_id: int | None, yes: bool) -> None:
         reopened = needs.on_reversed(session, original)
         currency = reversal.currency
     click.echo(
-        f"Logged entry {reversal.id}: reversed entry {target_id}. Balance: {_fmt(reversal.balance_after, currency)}."
+        f"Logged entry {reversal.id}: reversed entry {target_id}. Balance: {show_money(reversal.balance_after, currency)}."
     )
     if reopened:
         click.echo(reopened)
@@ -211,15 +204,15 @@ def reconcile(app: App, amount: str, account: str | None, yes: bool) -> None:
         name = chosen.name
     if shown.minor == current:
         click.echo(
-            f"{name}: the ledger already matches the store ({_fmt(current, shown.currency)})."
+            f"{name}: the ledger already matches the store ({show_money(current, shown.currency)})."
         )
         return
     difference = shown.minor - current
     sign = "+" if difference > 0 else "-"
     click.echo(
-        f"{name}: ledger {_fmt(current, shown.currency)}, store {_fmt(shown.minor, shown.currency)}"
+        f"{name}: ledger {show_money(current, shown.currency)}, store {show_money(shown.minor, shown.currency)}"
     )
-    click.echo(f"Adjustment: {sign}{_fmt(abs(difference), shown.currency)}")
+    click.echo(f"Adjustment: {sign}{show_money(abs(difference), shown.currency)}")
     confirm("Record the adjustment?", yes)
     with app.db.write() as session:
         entry = ledger.reconcile(
@@ -229,7 +222,7 @@ def reconcile(app: App, amount: str, account: str | None, yes: bool) -> None:
         click.echo(f"{name}: the ledger already matches the store.")
         return
     click.echo(
-        f"Logged entry {entry.id}: adjustment. Balance: {_fmt(entry.balance_after, shown.currency)}."
+        f"Logged entry {entry.id}: adjustment. Balance: {show_money(entry.balance_after, shown.currency)}."
     )
 
 

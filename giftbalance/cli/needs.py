@@ -19,6 +19,7 @@ from giftbalance.cli.common import (
     parse_amount,
     pass_app,
 )
+from giftbalance.money import data_money, show_money
 
 if TYPE_CHECKING:
     from giftbalance.needs import NeedView, PurchaseView
@@ -26,12 +27,6 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 PRIORITIES = ("must", "high", "normal", "low")
 NEED_ID = click.IntRange(min=1)
-
-
-def _money(minor: int, currency: str, *, code: bool = True) -> str:
-    from giftbalance.money import Money, format_money
-
-    return format_money(Money(minor, currency), code=code, grouping=code)
 
 
 def _need_options(*, adding: bool) -> Callable[[F], F]:
@@ -90,7 +85,7 @@ def _describe(view: NeedView) -> str:
     from giftbalance.recurrence import describe
 
     need = view.need
-    parts = [f"{need.quantity} x {_money(need.unit_price, need.currency)}", need.priority]
+    parts = [f"{need.quantity} x {show_money(need.unit_price, need.currency)}", need.priority]
     if need.rule:
         parts.append(f"{describe(need.rule)}, next on {need.next_date}")
     elif need.need_by:
@@ -111,10 +106,10 @@ def _need_json(view: NeedView) -> dict[str, Any]:
         "name": need.name,
         "status": need.status,
         "priority": need.priority,
-        "unit_price": _money(need.unit_price, need.currency, code=False),
+        "unit_price": data_money(need.unit_price, need.currency),
         "currency": need.currency,
         "quantity": need.quantity,
-        "total": _money(view.total, need.currency, code=False),
+        "total": data_money(view.total, need.currency),
         "need_by": iso(need.need_by),
         "every": need.rule,
         "every_text": describe(need.rule) if need.rule else None,
@@ -138,7 +133,7 @@ def _purchase_json(view: PurchaseView) -> dict[str, Any]:
         "entry_id": entry.id,
         "date": iso(entry.occurred_on),
         "units": view.purchase.units,
-        "paid": _money(-entry.amount, entry.currency, code=False),
+        "paid": data_money(-entry.amount, entry.currency),
         "currency": entry.currency,
         "account": view.account,
         "for": view.member,
@@ -224,8 +219,7 @@ def need_list(
             {
                 "needs": [_need_json(v) for v in views],
                 "totals": [
-                    {"currency": c, "amount": _money(amount, c, code=False)}
-                    for c, amount in totals.items()
+                    {"currency": c, "amount": data_money(amount, c)} for c, amount in totals.items()
                 ],
             }
         )
@@ -244,8 +238,8 @@ def need_list(
             n.name,
             v.member,
             n.quantity,
-            _money(n.unit_price, n.currency),
-            _money(v.total, n.currency),
+            show_money(n.unit_price, n.currency),
+            show_money(v.total, n.currency),
             v.due,
             describe(n.rule) if n.rule else "",
             v.account,
@@ -259,7 +253,7 @@ def need_list(
         count = sum(1 for v in views if v.need.status == "open" and v.need.currency == currency)
         needs_word = "need" if count == 1 else "needs"
         click.echo(
-            f"Open total: {_money(amount, currency)} before tax ({count} open {needs_word})."
+            f"Open total: {show_money(amount, currency)} before tax ({count} open {needs_word})."
         )
 
 
@@ -281,8 +275,8 @@ def need_show(app: App, need_id: int, as_json: bool) -> None:
         return
     lines = [
         f"Need {n.id}: {n.name} ({n.status})",
-        f"  price:     {_money(n.unit_price, n.currency)} each, {n.quantity} wanted = "
-        f"{_money(view.total, n.currency)} before tax",
+        f"  price:     {show_money(n.unit_price, n.currency)} each, {n.quantity} wanted = "
+        f"{show_money(view.total, n.currency)} before tax",
         f"  priority:  {n.priority}",
     ]
     if n.rule:
@@ -307,7 +301,7 @@ def need_show(app: App, need_id: int, as_json: bool) -> None:
         lines.append("Bought:")
         for p in bought:
             e = p.entry
-            detail = [f"{p.purchase.units} unit(s)", _money(-e.amount, e.currency)]
+            detail = [f"{p.purchase.units} unit(s)", show_money(-e.amount, e.currency)]
             detail.append(f"from {p.account} (entry {e.id})")
             if p.member:
                 detail.append(f"for {p.member}")
@@ -456,7 +450,7 @@ def need_bought(
         f"Bought need {n.id} ({n.name}) x {done.units} for {done.paid} from {done.account.name}."
     )
     if done.assumed:
-        unit = _money(n.unit_price, n.currency)
+        unit = show_money(n.unit_price, n.currency)
         if done.unit_tax.minor:
             each = f"({unit} + {done.unit_tax} tax at {done.tax_rate}%)"
         else:
@@ -467,7 +461,7 @@ def need_bought(
         )
     click.echo(
         f"Logged entry {done.entry.id}. Balance of {done.account.name}: "
-        f"{_money(done.entry.balance_after, done.entry.currency)}."
+        f"{show_money(done.entry.balance_after, done.entry.currency)}."
     )
     if n.status == "bought" and n.rule:
         click.echo(f"Need {n.id} has no occurrence after {done.occurrence}; it is done.")

@@ -17,7 +17,7 @@ from giftbalance.errors import InputError
 def balance(app: App, account: str | None, as_json: bool) -> None:
     """Balance per account, and totals per currency."""
     from giftbalance import ledger
-    from giftbalance.money import Money, format_money
+    from giftbalance.money import data_money, show_money
     from giftbalance.render.text import table
 
     with app.db.read() as session:
@@ -27,7 +27,7 @@ def balance(app: App, account: str | None, as_json: bool) -> None:
     totals = ledger.totals_by_currency(pairs)
 
     def money(amount: int, currency: str) -> str:
-        return format_money(Money(amount, currency), code=False)
+        return data_money(amount, currency)
 
     if as_json:
         echo_json(
@@ -66,13 +66,13 @@ def balance(app: App, account: str | None, as_json: bool) -> None:
     rows: list[list[object]] = []
     for a, amount in pairs:
         lot = soonest[a.id]
-        expiring = f"{ledger.fmt(lot.amount, a.currency)} on {lot.expires_on}" if lot else ""
-        rows.append([a.name, a.store, ledger.fmt(amount, a.currency), expiring])
+        expiring = f"{show_money(lot.amount, a.currency)} on {lot.expires_on}" if lot else ""
+        rows.append([a.name, a.store, show_money(amount, a.currency), expiring])
     click.echo(table(["account", "store", "balance", "expires first"], rows, "llrl"))
     if len(pairs) > 1:
         click.echo("")
         for currency, amount in totals.items():
-            click.echo(f"Total {currency}: {ledger.fmt(amount, currency)}")
+            click.echo(f"Total {currency}: {show_money(amount, currency)}")
 
 
 @click.command("log")
@@ -93,7 +93,7 @@ def log(
     """Ledger entries, oldest first, with the running balance of their account."""
     from giftbalance import ledger
     from giftbalance.codes import mask
-    from giftbalance.money import Money, format_money
+    from giftbalance.money import data_money, show_money
     from giftbalance.render.text import table
 
     if since and until and since > until:
@@ -109,9 +109,9 @@ def log(
                     "date": iso(e.occurred_on),
                     "account": line.account,
                     "kind": e.kind,
-                    "amount": format_money(Money(e.amount, e.currency), code=False),
+                    "amount": data_money(e.amount, e.currency),
                     "currency": e.currency,
-                    "balance": format_money(Money(e.balance_after, e.currency), code=False),
+                    "balance": data_money(e.balance_after, e.currency),
                     "note": e.note,
                     "from": e.giver,
                     "expires": iso(e.expires_on),
@@ -146,8 +146,8 @@ def log(
                 e.occurred_on,
                 line.account,
                 e.kind,
-                format_money(Money(e.amount, e.currency), grouping=True),
-                format_money(Money(e.balance_after, e.currency), grouping=True),
+                show_money(e.amount, e.currency),
+                show_money(e.balance_after, e.currency),
                 detail,
             ]
         )

@@ -14,18 +14,13 @@ import click
 from giftbalance.cli.common import App, pass_app
 from giftbalance.errors import InputError
 from giftbalance.files import write_atomically
+from giftbalance.money import show_money
 
 if TYPE_CHECKING:
     from giftbalance.export import ExportFile
     from giftbalance.ledger_csv import CsvTable
 
 EXPORT_FORMATS = ("csv", "json", "ledger", "beancount")
-
-
-def _fmt(amount: int, currency: str) -> str:
-    from giftbalance.ledger import fmt
-
-    return fmt(amount, currency)
 
 
 def _read_input(file: str) -> tuple[bytes, str]:
@@ -120,8 +115,8 @@ def _import_csv(app: App, table: CsvTable, account: str | None, dry_run: bool) -
     click.echo(f"{verb} {result.rows:,} {'entry' if result.rows == 1 else 'entries'}:")
     for change in result.accounts:
         click.echo(
-            f"  {change.name}: {change.rows:,} rows, balance {_fmt(change.before, change.currency)}"
-            f" -> {_fmt(change.after, change.currency)}"
+            f"  {change.name}: {change.rows:,} rows, balance {show_money(change.before, change.currency)}"
+            f" -> {show_money(change.after, change.currency)}"
         )
     if dry_run:
         click.echo("Dry run: nothing was written.")
@@ -141,7 +136,7 @@ def _restore(app: App, file: ExportFile, dry_run: bool) -> None:
     what = ", ".join(f"{n:,} {table}" for table, n in result.counts.items() if n)
     click.echo(f"{'Would restore' if dry_run else 'Restored'} {what or 'nothing'}.")
     for name, amount, currency in result.balances:
-        click.echo(f"  {name}: {_fmt(amount, currency)}")
+        click.echo(f"  {name}: {show_money(amount, currency)}")
     if dry_run:
         click.echo("Dry run: nothing was written.")
 

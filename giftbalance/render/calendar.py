@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from giftbalance.money import Money, format_money
+from giftbalance.money import show_money
 
 if TYPE_CHECKING:
     from giftbalance.planner import Order
@@ -34,7 +34,7 @@ def _description(account: AccountReport, order: Order, report: Report) -> str:
     cur = account.currency
 
     def m(minor: int) -> str:
-        return format_money(Money(minor, cur), grouping=True)
+        return show_money(minor, cur)
 
     out = [f"Order on {account.account} ({account.store}), week of {order.week}.", ""]
     for line in order.lines:
@@ -74,7 +74,7 @@ def calendar_ics(report: Report) -> bytes:
             event.add("dtstamp", stamp)
             event.add("dtstart", start)
             event.add("dtend", start + ORDER_LENGTH)
-            total = format_money(Money(order.total, cur), grouping=True)
+            total = show_money(order.total, cur)
             event.add("summary", f"Gift balance order: {total} on {account.account}")
             event.add("description", _description(account, order, report))
             event.add("categories", ["giftbalance"])

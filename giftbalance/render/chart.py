@@ -15,7 +15,8 @@ import io
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from giftbalance.money import Money, format_money
+from giftbalance.money import show_money
+from giftbalance.render.text import bare
 
 if TYPE_CHECKING:
     from giftbalance.report import AccountReport, Report
@@ -71,7 +72,7 @@ def _panel(ax: Any, account: AccountReport, report: Report) -> None:
         label = "expiry date" if index == 0 else None
         ax.axvline(lot.expires_on, color=_EXPIRY, linestyle=":", linewidth=1.5, label=label)
         ax.annotate(
-            format_money(Money(lot.amount, cur), grouping=True),
+            show_money(lot.amount, cur),
             xy=(lot.expires_on, 1.0),
             xycoords=("data", "axes fraction"),
             xytext=(3, -12),
@@ -82,7 +83,7 @@ def _panel(ax: Any, account: AccountReport, report: Report) -> None:
 
     def money_tick(value: float, _position: int) -> str:
         # Tick positions are matplotlib's floats; the label is the whole minor unit they mark.
-        return format_money(Money(round(value), cur), code=False, grouping=True)
+        return bare(round(value), cur)
 
     ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10], integer=True))
     ax.yaxis.set_major_formatter(FuncFormatter(money_tick))

@@ -5,19 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from giftbalance.money import Money, format_money
-from giftbalance.render.text import table
+from giftbalance.money import show_money
+from giftbalance.render.text import bare, table
 
 if TYPE_CHECKING:
     from giftbalance.planner import AccountPlan, Plan
-
-
-def _money(minor: int, currency: str) -> str:
-    return format_money(Money(minor, currency), grouping=True)
-
-
-def _bare(minor: int, currency: str) -> str:
-    return format_money(Money(minor, currency), code=False, grouping=True)
 
 
 def plan_text(plan: Plan) -> str:
@@ -36,22 +28,22 @@ def plan_text(plan: Plan) -> str:
 
 def account_text(account: AccountPlan) -> list[str]:
     cur = account.currency
-    out = [f"== {account.account}: balance {_money(account.balance, cur)} =="]
+    out = [f"== {account.account}: balance {show_money(account.balance, cur)} =="]
     if not account.orders:
         out.append("No orders planned.")
     for order in account.orders:
         out.append("")
         out.append(
-            f"Week of {order.week}: order {_money(order.total, cur)}, balance after {_money(order.balance_after, cur)}"
+            f"Week of {order.week}: order {show_money(order.total, cur)}, balance after {show_money(order.balance_after, cur)}"
         )
         rows = [
             [
                 f"#{line.need_id} {line.name}" + (" (LATE)" if line.late else ""),
                 line.for_member or "",
                 line.units,
-                _bare(line.unit_price, cur),
-                _bare(line.tax, cur),
-                _bare(line.total, cur),
+                bare(line.unit_price, cur),
+                bare(line.tax, cur),
+                bare(line.total, cur),
                 line.need_by or "",
             ]
             for line in order.lines
@@ -64,12 +56,12 @@ def account_text(account: AccountPlan) -> list[str]:
     if account.gift_card is not None:
         who = account.gift_card.for_member or "someone in the household"
         out.append(
-            f"Gift card: buy an e-gift card of {_money(account.gift_card.amount, cur)} for {who} "
+            f"Gift card: buy an e-gift card of {show_money(account.gift_card.amount, cur)} for {who} "
             f"(week of {account.gift_card.week}); it turns the rest of the balance into value that can be passed on."
         )
-    out.append(f"Leftover: {_money(account.leftover, cur)}")
+    out.append(f"Leftover: {show_money(account.leftover, cur)}")
     for shortfall in account.expiring_unused:
-        out.append(f"Expires unused: {_money(shortfall.amount, cur)} on {shortfall.expires_on}")
+        out.append(f"Expires unused: {show_money(shortfall.amount, cur)} on {shortfall.expires_on}")
     if account.unplanned:
         out.append("Did not fit:")
         for item in account.unplanned:

@@ -13,7 +13,7 @@ import io
 from datetime import date
 from typing import TYPE_CHECKING
 
-from giftbalance.money import Money, format_money
+from giftbalance.money import data_money
 
 if TYPE_CHECKING:
     from giftbalance.report import AccountReport, Report
@@ -52,7 +52,7 @@ def _account_rows(report: Report, account: AccountReport) -> list[Row]:
         return out
 
     def m(minor: int | None) -> str | None:
-        return None if minor is None else format_money(Money(minor, cur), code=False)
+        return None if minor is None else data_money(minor, cur)
 
     rows: list[Row] = []
     summary = [

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from giftbalance.money import Money, format_money
+from giftbalance.money import show_money
+from giftbalance.render.text import bare
 
 if TYPE_CHECKING:
     from giftbalance.planner import Order
@@ -48,16 +49,6 @@ class Bullets:
 
 
 Block = Heading | Para | Table | Bullets
-
-
-def money(minor: int, currency: str) -> str:
-    """An amount for people: ``1,234.50 USD``."""
-    return format_money(Money(minor, currency), grouping=True)
-
-
-def bare(minor: int, currency: str) -> str:
-    """An amount in a table whose currency is said above it: ``1,234.50``."""
-    return format_money(Money(minor, currency), code=False, grouping=True)
 
 
 def day(value: date | None) -> str:
@@ -104,23 +95,25 @@ def _actuals(account: AccountReport, report: Report) -> list[Block]:
     cur = account.currency
     blocks: list[Block] = [
         Para(
-            f"Balance {money(account.opening, cur)} at the start of the week, "
-            f"{money(account.closing, cur)} at its end."
+            f"Balance {show_money(account.opening, cur)} at the start of the week, "
+            f"{show_money(account.closing, cur)} at its end."
         )
     ]
     if account.entries:
         entries = "1 entry" if account.entries == 1 else f"{account.entries} entries"
         blocks.append(
             Para(
-                f"During the week: redeemed {money(account.redeemed, cur)}, spent "
-                f"{money(account.spent, cur)}, adjusted {money(account.adjusted, cur)} ({entries})."
+                f"During the week: redeemed {show_money(account.redeemed, cur)}, spent "
+                f"{show_money(account.spent, cur)}, adjusted {show_money(account.adjusted, cur)} ({entries})."
             )
         )
     else:
         blocks.append(Para("No entries during the week."))
     if account.planned_closing is not None and report.when == "future":
         blocks.append(
-            Para(f"Planned balance at the end of the week: {money(account.planned_closing, cur)}.")
+            Para(
+                f"Planned balance at the end of the week: {show_money(account.planned_closing, cur)}."
+            )
         )
     return blocks
 
@@ -140,8 +133,8 @@ def _order(account: AccountReport, report: Report) -> list[Block]:
         return blocks
     blocks.append(
         Para(
-            f"For {when}: {money(order.total, cur)}; balance after it "
-            f"{money(order.balance_after, cur)}."
+            f"For {when}: {show_money(order.total, cur)}; balance after it "
+            f"{show_money(order.balance_after, cur)}."
         )
     )
     blocks.append(_order_table(order, cur))
@@ -156,7 +149,7 @@ def _projection(account: AccountReport, report: Report) -> list[Block]:
         return blocks
     blocks.append(
         Para(
-            f"Planned balance at the end of each week, from {money(account.plan_balance, cur)} "
+            f"Planned balance at the end of each week, from {show_money(account.plan_balance, cur)} "
             "today:"
         )
     )
@@ -177,7 +170,7 @@ def _projection(account: AccountReport, report: Report) -> list[Block]:
             Para(
                 f"The balance does not reach zero within the plan's horizon "
                 f"({report.plan_weeks} weeks, to {report.plan_end}); "
-                f"{money(account.leftover, cur)} is left.",
+                f"{show_money(account.leftover, cur)} is left.",
                 "warn",
             )
         )
@@ -186,7 +179,7 @@ def _projection(account: AccountReport, report: Report) -> list[Block]:
         who = card.for_member or "someone in the household"
         blocks.append(
             Para(
-                f"Gift card: buy an e-gift card of {money(card.amount, cur)} for {who} in the "
+                f"Gift card: buy an e-gift card of {show_money(card.amount, cur)} for {who} in the "
                 f"week of {card.week}; it turns the rest of the balance into something that can "
                 "be passed on."
             )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from giftbalance.money import Money, format_money
+from giftbalance.money import data_money
 from giftbalance.planner import line_to_dict, unplanned_to_dict
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ def _iso(value: date | None) -> str | None:
 
 
 def _money(minor: int | None, currency: str) -> str | None:
-    return None if minor is None else format_money(Money(minor, currency), code=False)
+    return None if minor is None else data_money(minor, currency)
 
 
 def _order(order: Order, cur: str) -> dict[str, Any]:

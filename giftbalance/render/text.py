@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from giftbalance.money import Money, format_money
+
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]], align: str = "") -> str:
     """Columns padded to their widest cell; ``align`` has one ``l`` or ``r`` per column
@@ -25,3 +27,8 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]], align: str =
     out = [line(list(headers)), line(["-" * w for w in widths])]
     out.extend(line(row) for row in cells)
     return "\n".join(out)
+
+
+def bare(minor: int, currency: str) -> str:
+    """An amount in a table whose currency is said above it: ``1,234.50``."""
+    return format_money(Money(minor, currency), code=False, grouping=True)

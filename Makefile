@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO_DIR ?= demo-output
 
-.PHONY: demo test bench install dev lint clean
+.PHONY: demo test fuzz bench install dev lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ test: $(VENV)/.dev-installed
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy giftbalance
 	$(BIN)/pytest -q
+
+## make fuzz: the property tests with fresh random examples (FUZZ_EXAMPLES, default 1000)
+fuzz: $(VENV)/.dev-installed
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -q -m hypothesis
 
 ## make bench: performance figures (see README, "Performance")
 bench: $(VENV)/.bench-installed

@@ -129,8 +129,10 @@ def beancount_component(text: str) -> str:
     cleaned = cleaned[:1].upper() + cleaned[1:]
     if not cleaned:
         return "Unknown"
-    if not (cleaned[0].isdigit() or (cleaned[0].isupper() and cleaned[0].isascii())):
-        cleaned = "X" + cleaned  # a letter without case (e.g. CJK) cannot start a component
+    if not (cleaned[0].isascii() and (cleaned[0].isdigit() or cleaned[0].isupper())):
+        # A letter without case (CJK) or a digit that is not a decimal digit (Ethiopic ``፩``,
+        # which str.isdigit accepts) cannot start a component: bean-check refuses the account.
+        cleaned = "X" + cleaned
     return cleaned
 
 

@@ -26,8 +26,25 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, settings
 
 from giftbalance.cli import cli
+
+# Hypothesis profiles. "gate" (the default: `make test`, CI) draws the same examples on every
+# run (derandomize), so a green main stays green and a red one is reproducible; no deadline,
+# because a slow machine is not a bug. "fuzz" (`make fuzz`) draws fresh random examples, many
+# more of them, to hunt for what the gate's fixed draw has not met; a find becomes an
+# ``@example`` on the property so the gate keeps it. Choose one with HYPOTHESIS_PROFILE.
+settings.register_profile("gate", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile(
+    "fuzz",
+    derandomize=False,
+    deadline=None,
+    print_blob=True,
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "1000")),
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "gate"))
 
 PG_URL_ENV = "GIFTBALANCE_TEST_PG_URL"
 SQLITE, POSTGRES = "sqlite", "postgresql"

@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from giftbalance.journals import (
@@ -298,6 +298,8 @@ BEANCOUNT_COMPONENT = re.compile(r"[A-Z0-9][^\W_]*(-[^\W_]+)*", re.UNICODE)
 
 
 @given(st.text(max_size=40))
+@example("፩")  # Ethiopic digit one: str.isdigit() says yes, bean-check says no (CI found it)
+@example("々 ⅻ")  # a letter without case and a letter-number cannot start a component either
 def test_any_text_makes_a_valid_beancount_component(text):
     name = beancount_component(text)
     assert BEANCOUNT_COMPONENT.fullmatch(name), name

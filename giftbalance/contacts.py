@@ -17,6 +17,7 @@ from giftbalance import ledger
 from giftbalance.dates import now
 from giftbalance.errors import InputError, NotFound
 from giftbalance.models import CHANNELS, OUTCOMES, Account, Contact
+from giftbalance.text import note_text, one_line
 
 MAX_SHORT = 200
 
@@ -30,10 +31,10 @@ class ContactView:
 
 
 def _short(text: str | None, what: str) -> str | None:
-    cleaned = " ".join(text.split()) if text is not None else ""
-    if len(cleaned) > MAX_SHORT:
+    cleaned = one_line(text, what)
+    if cleaned is not None and len(cleaned) > MAX_SHORT:
         raise InputError(f"the {what} is longer than {MAX_SHORT} characters")
-    return cleaned or None
+    return cleaned
 
 
 def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
@@ -61,7 +62,7 @@ def add_contact(
     why it was archived). Raises :class:`InputError` for an empty summary or an unknown
     channel or outcome, :class:`NotFound` for an unknown account.
     """
-    text = summary.strip()
+    text = note_text(summary, "summary")
     if not text:
         raise InputError("the summary cannot be empty: say what was asked and what was answered")
     about: Account | None = ledger.find_account(session, account) if account else None
@@ -74,7 +75,7 @@ def add_contact(
         account_id=about.id if about is not None else None,
         summary=text,
         outcome=_choice(outcome, OUTCOMES, "outcome"),
-        note=(note or "").strip() or None,
+        note=note_text(note),
         created_at=stamp,
         updated_at=stamp,
     )
@@ -100,7 +101,7 @@ def update_contact(
     the outcome change (``[2026-11-25 14:30] outcome pending -> credited: text``), so the
     contact's history stays readable. Raises :class:`InputError` when nothing is given.
     """
-    text = (note or "").strip()
+    text = note_text(note)
     if outcome is None and not text:
         raise InputError("nothing to update: give --outcome and/or --note")
     contact = find_contact(session, contact_id)

@@ -38,6 +38,7 @@ from giftbalance.money import (
     parse_rate,
     show_money,
 )
+from giftbalance.text import unsafe_character
 
 if TYPE_CHECKING:
     from sqlalchemy import Column
@@ -297,6 +298,9 @@ class _Bad(Exception):
     pass
 
 
+_MULTI_LINE = frozenset({"note", "summary"})  # text columns that may hold line breaks and tabs
+
+
 def _convert(table: str, column: Column[Any], raw: Any, currency: str | None, text: bool) -> Any:
     """One field of a record to its column's Python value; raises :class:`_Bad`."""
     from sqlalchemy import Date, DateTime, Integer, String
@@ -341,6 +345,9 @@ def _convert(table: str, column: Column[Any], raw: Any, currency: str | None, te
     length = getattr(kind, "length", None) if isinstance(kind, String) else None
     if length is not None and len(raw) > length:
         raise _Bad(f"is longer than {length} characters")
+    unsafe = unsafe_character(raw, note=column.name in _MULTI_LINE)
+    if unsafe is not None:
+        raise _Bad(f"has a control or text-direction character ({unsafe!r})")
     return raw
 
 

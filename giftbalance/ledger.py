@@ -8,7 +8,6 @@ take the balance below zero.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -23,6 +22,7 @@ from giftbalance.dates import now
 from giftbalance.errors import InputError, NotFound, Refused
 from giftbalance.models import ENTRY_KINDS, Account, Entry
 from giftbalance.money import Money, currency_digits, show_money
+from giftbalance.text import check_safe, note_text, one_line
 
 NO_ACCOUNT_HELP = (
     "no account yet; create the account the card was redeemed on first, e.g.: "
@@ -30,9 +30,6 @@ NO_ACCOUNT_HELP = (
 )
 MAX_NAME = 100
 MAX_GIVER = 200
-_BIDI_CONTROLS = frozenset(
-    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-)
 
 
 def name_key(name: str) -> str:
@@ -48,9 +45,7 @@ def clean_name(name: str, what: str = "name") -> str:
         raise InputError(f"the {what} cannot be empty")
     if len(cleaned) > MAX_NAME:
         raise InputError(f"the {what} is longer than {MAX_NAME} characters")
-    if any(unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS for c in cleaned):
-        raise InputError(f"the {what} has control characters: {cleaned!r}")
-    return cleaned
+    return check_safe(cleaned, what)
 
 
 # -- accounts ---------------------------------------------------------------------------------
@@ -149,7 +144,7 @@ def add_account(
         currency=currency,
         tax_rate=str(tax_rate),
         egift_minimum=10 ** currency_digits(currency),
-        note=note,
+        note=note_text(note),
         created_at=now(),
     )
     session.add(account)
@@ -341,7 +336,7 @@ def append(
         balance_after=after,
         occurred_on=occurred_on,
         recorded_at=now(),
-        note=note,
+        note=note_text(note),
         **fields,
     )
     session.add(entry)
@@ -544,15 +539,20 @@ def refuse_known_code(session: Session, code: tuple[str, str]) -> None:
         )
 
 
-def check_redemption(occurred_on: date, *, giver: str | None, expires_on: date | None) -> None:
-    """Refuse (:class:`InputError`) a giver longer than :data:`MAX_GIVER` characters (the column's
-    size: PostgreSQL enforces it, SQLite would not) and an expiry before the redemption date."""
-    if giver is not None and len(giver) > MAX_GIVER:
+def check_redemption(
+    occurred_on: date, *, giver: str | None, expires_on: date | None
+) -> str | None:
+    """The giver as stored (one line, ``None`` when blank); refuses (:class:`InputError`) a giver
+    with control characters or longer than :data:`MAX_GIVER` characters (the column's size:
+    PostgreSQL enforces it, SQLite would not), and an expiry before the redemption date."""
+    cleaned = one_line(giver, "giver")
+    if cleaned is not None and len(cleaned) > MAX_GIVER:
         raise InputError(f"the giver is longer than {MAX_GIVER} characters")
     if expires_on is not None and expires_on < occurred_on:
         raise InputError(
             f"the expiry date {expires_on} is before the redemption date {occurred_on}"
         )
+    return cleaned
 
 
 def redeem(
@@ -568,7 +568,7 @@ def redeem(
 ) -> Entry:
     """Log a redeemed gift card. ``code`` is ``(last4, hmac)`` from :func:`codes.protect`."""
     _check_money(account, money)
-    check_redemption(occurred_on, giver=giver, expires_on=expires_on)
+    giver = check_redemption(occurred_on, giver=giver, expires_on=expires_on)
     last4, code_hmac = code if code else (None, None)
     if code is not None:
         refuse_known_code(session, code)

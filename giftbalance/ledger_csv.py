@@ -33,6 +33,7 @@ from giftbalance.dates import DateError, parse_date
 from giftbalance.errors import BadRows, InputError, Problem
 from giftbalance.ledger import check_redemption
 from giftbalance.money import Money, MoneyError, parse_currency, parse_money, show_money
+from giftbalance.text import note_text
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -342,7 +343,12 @@ def check_rows(
                 f"a {kind} amount is written without a sign (the kind says which way the money "
                 f"goes): {row[i_amount].strip()!r}"
             )
-        note = (row[i_note].strip() or None) if i_note is not None else None
+        note, why_note = None, None
+        if i_note is not None:
+            try:
+                note = note_text(row[i_note])
+            except InputError as exc:
+                why_note = str(exc)
         giver, expires, why_extras = (
             _extras(row, index, kind, occurred, cells) if extras else (None, None, None)
         )
@@ -355,6 +361,7 @@ def check_rows(
                 why_currency,
                 why_amount,
                 why_extras,
+                why_note,
             )
             if r is not None
         ]
@@ -400,7 +407,7 @@ def _extras(
             reasons.append("an expiry date belongs to a redeem row only")
     if kind == "redeem" and occurred is not None:
         try:
-            check_redemption(occurred, giver=giver, expires_on=expires)
+            giver = check_redemption(occurred, giver=giver, expires_on=expires)
         except InputError as exc:
             reasons.insert(0, str(exc))
     return giver, expires, "; ".join(reasons) or None

@@ -15,6 +15,7 @@ from giftbalance.dates import now
 from giftbalance.errors import InputError, NotFound, Refused
 from giftbalance.ledger import clean_name, name_key
 from giftbalance.models import Member, Need
+from giftbalance.text import note_text
 
 ADD_HELP = "add one with: giftbalance member add NAME"
 
@@ -53,7 +54,7 @@ def add_member(session: Session, name: str, *, note: str | None = None) -> Membe
     if clash is not None:
         raise Refused(f"a member called {clash.name!r} already exists")
     member = Member(
-        name=name, name_key=name_key(name), note=_optional(note), created_at=now(), removed_at=None
+        name=name, name_key=name_key(name), note=note_text(note), created_at=now(), removed_at=None
     )
     session.add(member)
     session.flush()
@@ -120,8 +121,3 @@ def remove_member(session: Session, name: str, *, reassign: str | None = None) -
     member.removed_at = now()
     session.flush()
     return Removal(member, len(open_needs), to)
-
-
-def _optional(text: str | None) -> str | None:
-    cleaned = text.strip() if text is not None else ""
-    return cleaned or None

@@ -25,6 +25,7 @@ from giftbalance.errors import InputError, NotFound, Refused
 from giftbalance.members import find_member
 from giftbalance.models import PRIORITIES, Account, Entry, Member, Need, Purchase
 from giftbalance.money import Money, tax_on
+from giftbalance.text import note_text, one_line
 
 MAX_NAME = 200
 MAX_QUANTITY = 10_000
@@ -71,7 +72,7 @@ class NeedFields:
 
 def clean_need_name(text: str) -> str:
     """A need's name with runs of whitespace collapsed; refuses empty and over-long names."""
-    cleaned = " ".join(text.split())
+    cleaned = one_line(text, "need's name")
     if not cleaned:
         raise InputError("the need's name cannot be empty")
     if len(cleaned) > MAX_NAME:
@@ -107,7 +108,7 @@ def parse_every(text: str) -> str:
 
 def clean_store(text: str | None) -> str | None:
     """A store's name (``amazon.com``), or ``None`` for nothing; at most 100 characters."""
-    cleaned = optional_text(text)
+    cleaned = one_line(text, "store")
     if cleaned is not None and len(cleaned) > MAX_STORE:
         raise InputError(f"the store is longer than {MAX_STORE} characters")
     return cleaned
@@ -119,12 +120,6 @@ def first_date_of(rule: str, start: date) -> date:
     if found is None:
         raise InputError(f"the recurrence {rule} has no date on or after {start}")
     return found
-
-
-def optional_text(text: str | None) -> str | None:
-    """Stripped text, or ``None`` for nothing but whitespace."""
-    cleaned = text.strip() if text is not None else ""
-    return cleaned or None
 
 
 # -- currencies -----------------------------------------------------------------------------
@@ -356,8 +351,8 @@ def build_need(session: Session, fields: NeedFields) -> Need:
         member_id=find_member(session, fields.member).id if fields.member else None,
         account_id=account.id if account is not None else None,
         store=clean_store(fields.store),
-        url=optional_text(fields.url),
-        note=optional_text(fields.note),
+        url=one_line(fields.url, "url"),
+        note=note_text(fields.note),
         status="open",
         created_at=now(),
         closed_at=None,
@@ -428,11 +423,14 @@ def edit_need(
         need.store = clean_store(fields.store)
     elif "store" in cleared:
         need.store = None
-    for field in ("url", "note"):
-        if getattr(fields, field) is not None:
-            setattr(need, field, optional_text(getattr(fields, field)))
-        elif field in cleared:
-            setattr(need, field, None)
+    if fields.url is not None:
+        need.url = one_line(fields.url, "url")
+    elif "url" in cleared:
+        need.url = None
+    if fields.note is not None:
+        need.note = note_text(fields.note)
+    elif "note" in cleared:
+        need.note = None
     _edit_dates(need, fields, cleared)
     session.flush()
     return need

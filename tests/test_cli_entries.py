@@ -225,9 +225,18 @@ def test_add_missing_amount_is_a_usage_error(refused, personal) -> None:
     refused("add", code=2, match="Missing argument 'AMOUNT'")
 
 
-def test_a_negative_amount_without_double_dash_is_still_a_usage_error(refused, personal) -> None:
-    refused("add", "-5", "--yes", code=2, match="No such option")
-    refused("spend", "-5", code=2, match="No such option")
+@pytest.mark.parametrize(
+    ("command", "amount"),
+    [("add", "-5"), ("spend", "-5.00"), ("spend", "-1,000"), ("reconcile", "-.5")],
+)
+def test_a_negative_amount_is_refused_as_such(refused, personal, command, amount) -> None:
+    # Without "--" click would call "-5" an unknown option; say what is wrong instead.
+    refused(command, amount, "--yes", code=2, match=f"amount must be positive: '{amount}'")
+
+
+def test_an_unknown_option_is_still_called_one(refused, personal) -> None:
+    refused("add", "5", "-x", "--yes", code=2, match="No such option '-x'")
+    refused("spend", "--acount", "Personal", "5", code=2, match="Did you mean '--account'")
 
 
 # -- spend ------------------------------------------------------------------------------------

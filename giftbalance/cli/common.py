@@ -6,6 +6,7 @@ prompts and output helpers. Only light modules are imported here (click and the 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -22,6 +23,25 @@ if TYPE_CHECKING:
     from giftbalance.money import Money
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class AmountCommand(click.Command):
+    """A command whose AMOUNT argument may be typed negative by mistake (``spend -5``): say
+    that amounts are positive, instead of click's "No such option '-5'"."""
+
+    negative_hint = " (to correct an entry, reverse it with giftbalance undo ENTRY_ID)"
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        typed_args = list(args)  # click's parser consumes ``args``
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            typed = next((a for a in typed_args if a.startswith(exc.option_name)), "")
+            if not re.fullmatch(r"-[\d.,]+", typed):
+                raise
+            raise click.UsageError(
+                f"amount must be positive: '{typed}'{self.negative_hint}", ctx
+            ) from None
 
 
 class App:

@@ -14,6 +14,7 @@ import click
 from giftbalance.cli import common
 from giftbalance.cli.common import (
     DATE,
+    AmountCommand,
     App,
     account_option,
     choose_account,
@@ -40,7 +41,7 @@ def _ask_code() -> str:
     return line.rstrip("\r\n")
 
 
-class _AddCommand(click.Command):
+class _AddCommand(AmountCommand):
     """``add``, whose usage errors never repeat a stray argument: it may be a claim code."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
@@ -56,7 +57,11 @@ class _AddCommand(click.Command):
             ) from None
 
 
-@click.command("add", cls=_AddCommand)
+class _ReconcileCommand(AmountCommand):
+    negative_hint = " (the balance the store shows)"
+
+
+@click.command("add", cls=_AddCommand, short_help="Log a redeemed gift card on an account.")
 @click.argument("amount")
 @account_option("Account the card was redeemed on.")
 @click.option("--date", "occurred_on", type=DATE, help="Redemption date (default: today).")
@@ -129,7 +134,7 @@ def add(
     )
 
 
-@click.command("spend")
+@click.command("spend", cls=AmountCommand)
 @click.argument("amount")
 @account_option("Account whose balance paid.")
 @click.option("--date", "occurred_on", type=DATE, help="Date of the order (default: today).")
@@ -187,7 +192,7 @@ def undo(app: App, entry_id: int | None, yes: bool) -> None:
         click.echo(reopened)
 
 
-@click.command("reconcile")
+@click.command("reconcile", cls=_ReconcileCommand)
 @click.argument("amount")
 @account_option()
 @yes_option

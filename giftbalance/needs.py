@@ -471,6 +471,41 @@ def remove_need(session: Session, need_id: int) -> Need:
     return need
 
 
+def reopen_need(session: Session, need_id: int) -> Need:
+    """Put a removed need back on the open list (a ``need remove`` by mistake).
+
+    Refused for an open need, for a bought one (undoing its spend reopens it and gives the
+    money back; ``need show`` names the entry), and while the member it is for has been
+    removed or the account it is pinned to is archived (``need add`` would refuse those too).
+    """
+    need = find_need(session, need_id)
+    if need.status == "open":
+        raise Refused(f"need {need.id} ({need.name}) is already open")
+    if need.status == "bought":
+        raise Refused(
+            f"need {need.id} ({need.name}) was bought; to reopen it, undo its spend with "
+            f"giftbalance undo ENTRY_ID (the entry is in: giftbalance need show {need.id}), "
+            "or add it again"
+        )
+    if need.member_id is not None:
+        member = session.get(Member, need.member_id)
+        if member is not None and member.removed_at is not None:
+            raise Refused(
+                f"need {need.id} ({need.name}) is for {member.name}, who was removed from the "
+                "household; add it again for someone else"
+            )
+    if need.account_id is not None:
+        account = ledger.find_account_by_id(session, need.account_id)
+        if account.archived_at is not None:
+            raise Refused(
+                f"need {need.id} ({need.name}) is pinned to account {account.name!r}, which is "
+                "archived; add it again for another account"
+            )
+    need.status, need.closed_at = "open", None
+    session.flush()
+    return need
+
+
 # -- buying ---------------------------------------------------------------------------------
 
 

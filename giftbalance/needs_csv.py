@@ -14,10 +14,11 @@ import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy.orm import Session
 
-from giftbalance import ledger, needs
+from giftbalance import ledger, needs, recurrence
 from giftbalance.csvfiles import check_header
 from giftbalance.dates import DateError, parse_date
 from giftbalance.errors import BadRows, GiftbalanceError, InputError, Problem
@@ -210,6 +211,15 @@ def export_needs(session: Session) -> tuple[str, int]:
     return write_csv(views, needs.default_currency_or_none(session)), len(views)
 
 
+def _rule_from(need: Need, due: date | None) -> str:
+    """The rule as it reads from the need's next date on (a ``COUNT`` counts what is left)."""
+    if need.rule is None:
+        return ""
+    if due is None or need.first_date is None:
+        return need.rule
+    return recurrence.restated_from(need.rule, need.first_date, due)
+
+
 def write_csv(views: Iterable[needs.NeedView], default_currency: str | None) -> str:
     """The needs as CSV text with :data:`HEADER`.
 
@@ -234,7 +244,7 @@ def write_csv(views: Iterable[needs.NeedView], default_currency: str | None) -> 
                 need.priority,
                 due.isoformat() if due else "",
                 view.member or "",
-                need.rule or "",
+                _rule_from(need, due),
                 view.account or "",
                 need.store or "",
                 need.url or "",

@@ -141,6 +141,17 @@ def next_occurrence(rule: str, dtstart: date, after: date) -> date | None:
     return found.date() if found is not None else None
 
 
+def restated_from(rule: str, dtstart: date, start: date) -> str:
+    """``rule`` (starting ``dtstart``) said again to start at its occurrence ``start``: the
+    same dates from ``start`` on. Only ``COUNT`` depends on the start; it becomes the number
+    of occurrences left (``COUNT=5`` with two dates before ``start`` becomes ``COUNT=3``)."""
+    if not re.search(r"(?:^|;)COUNT=", rule):
+        return rule
+    moment = datetime.combine(start, datetime.min.time())
+    left = sum(1 for d in _build(rule, dtstart) if d >= moment)
+    return re.sub(r"(?:(?<=^)|(?<=;))COUNT=\d+", f"COUNT={max(left, 1)}", rule)
+
+
 def first_occurrence(rule: str, dtstart: date) -> date | None:
     """The first date of ``rule`` on or after ``dtstart`` (a BYDAY rule may move it later)."""
     built = _build(rule, dtstart)

@@ -443,6 +443,35 @@ def test_remove_keeps_history(ok, refused, personal):
     refused("need", "remove", "2", match="is bought; cannot remove")
 
 
+def test_reopen_puts_a_removed_need_back_as_it_was(ok, refused, personal):
+    ok("member", "add", "Maya")
+    ok("need", "add", "Tea", "--price", "4", "--qty", "3", "--for", "Maya", "--by", "2026-12-01")
+    before = show(ok, 1)
+    ok("need", "remove", "1")
+    assert ok("need", "reopen", "1").stdout == "Reopened need 1 (Tea).\n"
+    after = show(ok, 1)
+    assert after == before  # open again, nothing else changed
+    assert [n["id"] for n in json.loads(ok("need", "list", "--json").stdout)["needs"]] == [1]
+    refused("need", "reopen", "1", match="need 1 (Tea) is already open")
+    refused("need", "reopen", "7", match="no need 7")
+
+
+def test_reopen_refuses_bought_needs_and_gone_members_or_accounts(ok, refused, personal):
+    ok("member", "add", "Maya")
+    ok("need", "add", "Jam", "--price", "4")
+    ok("need", "bought", "1")
+    refused("need", "reopen", "1", match="was bought; to reopen it, undo its spend")
+    ok("need", "add", "Tea", "--price", "4", "--for", "Maya")
+    ok("need", "remove", "2")
+    ok("member", "remove", "Maya")
+    refused("need", "reopen", "2", match="is for Maya, who was removed")
+    ok("account", "add", "Work")
+    ok("need", "add", "Pens", "--price", "2", "--account", "Work")
+    ok("need", "remove", "3")
+    ok("account", "archive", "Work")
+    refused("need", "reopen", "3", match="pinned to account 'Work', which is archived")
+
+
 # -- bought -------------------------------------------------------------------------------
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from giftbalance.needs_csv import HEADER
+from giftbalance.recurrence import occurrences
 
 FULL_HEADER = ",".join(HEADER)
 
@@ -236,6 +238,40 @@ def test_export_to_a_file_and_back(ok, run, csv_file, personal, tmp_path):
         ok("need", "remove", str(need["id"]))
     ok("need", "import", str(target))
     assert comparable(listed(ok)) == before
+
+
+def show(ok, need_id):
+    return json.loads(ok("need", "show", str(need_id), "--json").stdout)
+
+
+def upcoming(need) -> list[date]:
+    """Every date a recurring need from the JSON of ``need show`` still has ahead of it."""
+    rule, first, due = need["every"], date.fromisoformat(need["first_date"]), need["due"]
+    return occurrences(rule, first, date.fromisoformat(due), date(2100, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("rule", "bought", "exported"),
+    [
+        ("FREQ=WEEKLY;COUNT=4", 2, "FREQ=WEEKLY;COUNT=2"),
+        ("FREQ=DAILY;INTERVAL=10;COUNT=5", 1, "FREQ=DAILY;INTERVAL=10;COUNT=4"),
+        ("FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=3", 0, "FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=3"),
+        ("FREQ=WEEKLY;INTERVAL=2", 3, "FREQ=WEEKLY;INTERVAL=2"),
+    ],
+)
+def test_export_restates_a_count_from_the_next_date(ok, personal, rule, bought, exported):
+    ok("need", "add", "Filter", "--price", "1", "--every", rule, "--by", "2026-11-30")
+    for _ in range(bought):
+        ok("need", "bought", "1")
+    before = show(ok, 1)
+    row = ok("need", "export").stdout.splitlines()[1]
+    assert f",{exported}," in row and f",{before['due']}," in row
+    ok("need", "remove", "1")
+    ok("need", "import", "-", input=f"{FULL_HEADER}\n{row}\n")
+    after = show(ok, 2)
+    assert upcoming(after)[:50] == upcoming(before)[:50]  # the same dates ahead
+    if "COUNT" in rule:  # ...and no more of them
+        assert len(upcoming(after)) == len(upcoming(before)) == int(exported.split("COUNT=")[1])
 
 
 def test_export_to_an_unwritable_place(refused, personal, tmp_path):

@@ -16,6 +16,7 @@ from giftbalance.recurrence import (
     next_occurrence,
     occurrences,
     parse_rule,
+    restated_from,
 )
 
 
@@ -176,3 +177,30 @@ def test_plain_rrules_are_stored_in_one_spelling() -> None:
     assert parse_rule("FREQ=DAILY;INTERVAL=1") == parse_rule("day") == "FREQ=DAILY"
     assert parse_rule("rrule:interval=2;freq=weekly") == parse_rule("2 weeks")
     assert parse_rule("FREQ=MONTHLY;BYMONTHDAY=1") == "FREQ=MONTHLY;BYMONTHDAY=1"
+
+
+@given(
+    body=st.sampled_from(
+        [
+            "FREQ=WEEKLY;COUNT={n}",
+            "FREQ=DAILY;INTERVAL=3;COUNT={n}",
+            "FREQ=MONTHLY;BYMONTHDAY=-1;COUNT={n}",
+            "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH;COUNT={n}",
+            "FREQ=MONTHLY;COUNT={n};BYDAY=1SA",
+            "FREQ=WEEKLY;INTERVAL=2",
+        ]
+    ),
+    count=st.integers(1, 12),
+    start=st.dates(date(2020, 1, 1), date(2030, 12, 31)),
+    skip=st.integers(0, 12),
+)
+def test_a_rule_restated_from_an_occurrence_keeps_the_dates_ahead(body, count, start, skip):
+    rule = parse_rule(body.format(n=count))
+    first = first_occurrence(rule, start)
+    assert first is not None
+    end = first + timedelta(days=3000)  # past every COUNT above; the endless rule is cut here
+    ahead = occurrences(rule, first, first, end)
+    restart = ahead[min(skip, len(ahead) - 1)]
+    restated = restated_from(rule, first, restart)
+    assert occurrences(restated, restart, restart, end) == [d for d in ahead if d >= restart]
+    assert ("COUNT" in restated) == ("COUNT" in rule)

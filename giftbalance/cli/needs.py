@@ -400,6 +400,18 @@ def need_remove(app: App, need_id: int) -> None:
     click.echo(f"Removed need {removed.id} ({removed.name}).")
 
 
+@need.command("reopen")
+@click.argument("need_id", type=NEED_ID)
+@pass_app
+def need_reopen(app: App, need_id: int) -> None:
+    """Put removed need NEED_ID back on the list (to reopen a bought one, undo its spend)."""
+    from giftbalance import needs
+
+    with app.db.write() as session:
+        reopened = needs.reopen_need(session, need_id)
+    click.echo(f"Reopened need {reopened.id} ({reopened.name}).")
+
+
 @need.command("bought")
 @click.argument("need_id", type=NEED_ID)
 @click.option(

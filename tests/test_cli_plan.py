@@ -74,6 +74,30 @@ def test_plan_text_shows_weeks_reminders_and_did_not_fit(ok, personal) -> None:
     assert "Do not use 1-Click" in out
 
 
+def test_did_not_fit_names_the_dates_of_a_recurring_need(ok, personal) -> None:
+    ok("need", "add", "Coffee", "--price", "60", "--every", "2 weeks", "--by", "2026-11-30")
+    ok(
+        "need",
+        "add",
+        "Filter",
+        "--price",
+        "30",
+        "--every",
+        "FREQ=WEEKLY;COUNT=2",
+        "--by",
+        "2027-02-01",
+    )
+    out = ok("plan").stdout
+    # 100.00: the first coffee (60) and one filter (30) fit; the rest of each does not.
+    assert (
+        "#1 Coffee (5 units; due 2026-12-14 to 2027-02-08, 5 dates): "
+        "balance used up by other needs of the same priority"
+    ) in out
+    assert "#2 Filter (1 unit; due 2027-02-08): balance used up by" in out
+    report = ok("report").stdout
+    assert "2026-12-14 to 2027-02-08, 5 dates" in report
+
+
 def test_plan_writes_nothing(ok, personal, dump) -> None:
     ok("need", "add", "Book", "--price", "12.00")
     before = dump()

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from giftbalance.money import show_money
-from giftbalance.render.text import bare, table
+from giftbalance.render.text import bare, dates_span, table
 
 if TYPE_CHECKING:
     from giftbalance.planner import AccountPlan, Plan
@@ -65,8 +65,11 @@ def account_text(account: AccountPlan) -> list[str]:
     if account.unplanned:
         out.append("Did not fit:")
         for item in account.unplanned:
-            units = f" ({item.units} unit{'s' if item.units != 1 else ''})" if item.units else ""
-            out.append(f"  #{item.need_id} {item.name}{units}: {item.reason}")
+            details = [f"{item.units} unit{'s' if item.units != 1 else ''}"] if item.units else []
+            if item.occurrences:
+                details.append(f"due {dates_span(item.occurrences)}")
+            said = f" ({'; '.join(details)})" if details else ""
+            out.append(f"  #{item.need_id} {item.name}{said}: {item.reason}")
     if account.late:
         out.append("Late (ordered after the need-by date):")
         for line in account.late:

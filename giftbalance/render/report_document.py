@@ -12,7 +12,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from giftbalance.money import show_money
-from giftbalance.render.text import bare
+from giftbalance.render.text import bare, dates_span
 
 if TYPE_CHECKING:
     from giftbalance.planner import Order
@@ -232,12 +232,17 @@ def _needs(account: AccountReport) -> list[Block]:
         blocks.append(Heading("Not in the plan", 3))
         blocks.append(
             Table(
-                ("need", "units", "why"),
+                ("need", "units", "due", "why"),
                 tuple(
-                    (f"#{u.need_id} {u.name}", str(u.units) if u.units else "", u.reason)
+                    (
+                        f"#{u.need_id} {u.name}",
+                        str(u.units) if u.units else "",
+                        dates_span(u.occurrences),
+                        u.reason,
+                    )
                     for u in account.unplanned
                 ),
-                "lrl",
+                "lrll",
             )
         )
     return blocks

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from giftbalance.money import Money, format_money
 
@@ -32,3 +33,13 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]], align: str =
 def bare(minor: int, currency: str) -> str:
     """An amount in a table whose currency is said above it: ``1,234.50``."""
     return format_money(Money(minor, currency), code=False, grouping=True)
+
+
+def dates_span(dates: Sequence[date]) -> str:
+    """The dates of a recurring need's occurrences, short: ``2027-02-09``, or
+    ``2026-11-30 to 2027-02-08, 6 dates``; empty for none."""
+    if not dates:
+        return ""
+    if len(dates) == 1:
+        return dates[0].isoformat()
+    return f"{min(dates)} to {max(dates)}, {len(dates)} dates"

@@ -62,11 +62,10 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def _create_private_file(path: Path) -> None:
-    """Create an empty file only its owner can read (its folder, when new, is 0700 too).
+    """Create an empty file only its owner can read.
 
     Raises :class:`FileExistsError` when the file exists already.
     """
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
     os.close(fd)
 
@@ -81,7 +80,6 @@ def _create_sqlite(path: Path) -> None:
     """
     import secrets
 
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     staged = path.with_name(f".{path.name}.new-{os.getpid()}-{secrets.token_hex(4)}")
     _create_private_file(staged)
     try:
@@ -143,6 +141,22 @@ def _disk_full(path: Path | None) -> bool:
     return info.f_bavail * info.f_frsize < 64 * 1024
 
 
+def _make_folder(path: Path) -> None:
+    """Make the default database's folder (0700) when it is missing. Any other missing folder
+    is refused: a typo in ``--db`` should not create folders and an empty database."""
+    if path.parent.is_dir():
+        return
+    if path != default_db_path():
+        raise DatabaseError(
+            f"cannot create database {path}: the folder {path.parent} does not exist "
+            "(check the path, or create the folder first)"
+        )
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseError(f"cannot create the folder {path.parent}: {exc.strerror}") from None
+
+
 class Database:
     """One database: an engine plus read and write transactions over it."""
 
@@ -154,6 +168,7 @@ class Database:
         self.path = sqlite_path(url)
         self.is_sqlite = url.startswith("sqlite")
         if self.path is not None:
+            _make_folder(self.path)
             try:
                 if migrate and not self.path.exists():
                     _create_sqlite(self.path)

@@ -184,6 +184,7 @@ def test_db_relative_path_and_home(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert invoke("--db", "rel.db", "account", "add", "Rel").exit_code == 0
     assert (tmp_path / "rel.db").is_file()
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home" / "sub").mkdir(parents=True)  # only the default folder is made for you
     assert invoke("--db", "~/sub/home.db", "account", "add", "Home").exit_code == 0
     assert (tmp_path / "home" / "sub" / "home.db").is_file()
 

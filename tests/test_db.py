@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from giftbalance.db import SCHEMA_HEAD, Database, resolve_url, sqlite_path
+from giftbalance.db import SCHEMA_HEAD, Database, default_db_path, resolve_url, sqlite_path
 from giftbalance.errors import DatabaseError
 
 HEAVY = ("sqlalchemy", "alembic", "pandas", "matplotlib")
@@ -66,11 +66,20 @@ def test_new_database_file_is_private_even_with_a_permissive_umask(ok, db_path: 
 
 
 @pytest.mark.sqlite_only
-def test_new_database_folder_is_private(tmp_path: Path) -> None:
-    path = tmp_path / "new-folder" / "deeper" / "g.db"
-    Database(resolve_url(str(path))).dispose()
+def test_the_default_database_folder_is_made_private(tmp_path: Path) -> None:
+    path = default_db_path()
+    assert path.is_relative_to(tmp_path) and not path.parent.exists()  # XDG_DATA_HOME in tmp
+    Database(resolve_url(None)).dispose()
     assert mode(path) == 0o600
     assert mode(path.parent) == 0o700
+
+
+@pytest.mark.sqlite_only
+def test_a_db_path_in_a_missing_folder_is_refused_and_makes_no_folder(refused, tmp_path) -> None:
+    path = tmp_path / "typo" / "deeper" / "g.db"
+    refused("--db", str(path), "balance", code=1, match=f"the folder {path.parent} does not exist")
+    refused("--db", str(path), "account", "add", "Personal", code=1, match="does not exist")
+    assert not (tmp_path / "typo").exists()
 
 
 @pytest.mark.sqlite_only

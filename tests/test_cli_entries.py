@@ -146,8 +146,9 @@ def test_add_with_several_accounts_asks_which_on_a_terminal(ok, two_accounts, tt
 
 
 def test_which_account_asks_again_after_a_wrong_name(ok, two_accounts, tty) -> None:
-    result = ok("add", "25", "--yes", input="Family\nPersonal\n")
+    result = ok("add", "25", "--yes", input="Family\n personal \n")
     assert result.stdout.count("Which account?") == 2
+    assert "no account called 'Family'; type one of: Personal, Work" in result.output
     assert balances(ok) == {"Personal": "25.00", "Work": "0.00"}
 
 
@@ -482,7 +483,7 @@ def test_no_prompt_holds_the_write_lock(ok, two_accounts, tty, lock_probe) -> No
     ok("undo", input="y\n")
     ok("reconcile", "20", "-a", "Work", input="y\n")
     assert lock_probe == [
-        "Which account?",
+        "Which account? (Personal, Work)",
         "Claim code (hidden)",
         "Is this the right account?",
         "Reverse it?",

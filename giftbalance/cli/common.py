@@ -145,11 +145,15 @@ def choose_account(accounts: Sequence[Account]) -> Account:
             "one with giftbalance config set default_account NAME"
         )
     by_key = {a.name.casefold(): a for a in accounts}
-    choice = click.prompt(
-        "Which account?",
-        type=click.Choice([a.name for a in accounts], case_sensitive=False),
-    )
-    return by_key[str(choice).casefold()]
+
+    def pick(answer: str) -> Account:
+        chosen = by_key.get(" ".join(answer.split()).casefold())
+        if chosen is None:
+            raise click.BadParameter(f"no account called {answer!r}; type one of: {names}")
+        return chosen
+
+    picked: Account = click.prompt(f"Which account? ({names})", value_proc=pick)
+    return picked
 
 
 def confirm(question: str, yes: bool) -> None:

@@ -224,6 +224,15 @@ def test_log_text(ok, ledger) -> None:
     assert "undo of entry 5" in lines[7]
 
 
+def test_a_multi_line_note_keeps_the_log_one_row_per_entry(ok, personal) -> None:
+    ok("spend", "1", "--note", "size 38\ncolour:\tnavy")
+    lines = ok("log").stdout.splitlines()
+    assert len(lines) == 2 + 2
+    assert lines[-1].endswith("size 38 colour: navy")
+    entries = json.loads(ok("log", "--json").stdout)
+    assert entries[-1]["note"] == "size 38\ncolour:\tnavy"  # stored as typed
+
+
 def test_log_filters_by_account(ok, ledger) -> None:
     assert [e["id"] for e in log_json(ok, "--account", "WORK")] == [2, 5, 6]
     assert "Personal" not in ok("log", "-a", "Work").stdout

@@ -10,8 +10,9 @@ from giftbalance.money import Money, format_money
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]], align: str = "") -> str:
     """Columns padded to their widest cell; ``align`` has one ``l`` or ``r`` per column
-    (missing letters mean left). ``None`` cells print empty."""
-    cells = [[("" if value is None else str(value)) for value in row] for row in rows]
+    (missing letters mean left). ``None`` cells print empty; a cell with line breaks or tabs
+    (a multi-line note) is put on one line."""
+    cells = [[_one_line(value) for value in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in cells:
         for index, value in enumerate(row):
@@ -28,6 +29,11 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]], align: str =
     out = [line(list(headers)), line(["-" * w for w in widths])]
     out.extend(line(row) for row in cells)
     return "\n".join(out)
+
+
+def _one_line(value: object) -> str:
+    text = "" if value is None else str(value)
+    return " ".join(text.split()) if "\n" in text or "\t" in text else text
 
 
 def bare(minor: int, currency: str) -> str:

@@ -391,7 +391,10 @@ def test_bad_format_and_paths_are_usage_errors(
     refused("report", "--output", str(tmp_path / "missing" / "r.txt"), code=2, match="folder")
     refused("report", "--chart", str(tmp_path), code=2, match="")
     refused("report", "--ics", str(tmp_path / "nowhere" / "o.ics"), code=2, match="folder")
+    refused("report", "--chart", str(tmp_path / "c.txt"), code=2, match="ending in .png")
+    refused("report", "--ics", str(tmp_path / "o.ical"), code=2, match="ending in .ics")
     assert not list(tmp_path.glob("**/*.tmp"))
+    assert not (tmp_path / "c.txt").exists() and not (tmp_path / "o.ical").exists()
 
 
 # --------------------------------------------------------------------------------------------

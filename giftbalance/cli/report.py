@@ -80,6 +80,14 @@ def report(
     for path, option in ((output, "--output"), (chart, "--chart"), (ics, "--ics")):
         if path is not None:
             _check_target(path, option)
+    for path, option, suffix, kind in (
+        (chart, "--chart", ".png", "a PNG image"),
+        (ics, "--ics", ".ics", "an iCalendar file"),
+    ):
+        if path is not None and path.suffix.lower() != suffix:
+            raise InputError(
+                f"{option} {path}: the file is {kind}; give it a name ending in {suffix}"
+            )
     with app.db.read() as session:
         data = report_inputs.load(session, day=week or today(), account=account, today=today())
     result = build_report(data)

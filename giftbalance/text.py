@@ -48,5 +48,9 @@ def one_line(text: str | None, what: str) -> str | None:
 def note_text(text: str | None, what: str = "note") -> str | None:
     """A note: stripped, line breaks and tabs kept, ``None`` when empty; refused when it holds
     any other control character or a text-direction character."""
-    cleaned = (text or "").replace("\r\n", "\n").strip()
-    return check_safe(cleaned, what, note=True) or None
+    if not text:
+        return None
+    cleaned = (text.replace("\r\n", "\n") if "\r" in text else text).strip()
+    if _UNSAFE_IN_NOTE.search(cleaned):
+        check_safe(cleaned, what, note=True)  # raises, naming the character
+    return cleaned or None

@@ -30,13 +30,6 @@ class ContactView:
     account: str | None
 
 
-def _short(text: str | None, what: str) -> str | None:
-    cleaned = one_line(text, what)
-    if cleaned is not None and len(cleaned) > MAX_SHORT:
-        raise InputError(f"the {what} is longer than {MAX_SHORT} characters")
-    return cleaned
-
-
 def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
     lowered = value.strip().lower()
     if lowered not in allowed:
@@ -70,8 +63,8 @@ def add_contact(
     contact = Contact(
         occurred_at=occurred_at or stamp,
         channel=_choice(channel, CHANNELS, "channel"),
-        rep=_short(rep, "representative's name"),
-        case_ref=_short(case_ref, "case id"),
+        rep=one_line(rep, "representative's name", max_length=MAX_SHORT),
+        case_ref=one_line(case_ref, "case id", max_length=MAX_SHORT),
         account_id=about.id if about is not None else None,
         summary=text,
         outcome=_choice(outcome, OUTCOMES, "outcome"),

@@ -22,7 +22,7 @@ from giftbalance.dates import now
 from giftbalance.errors import InputError, NotFound, Refused
 from giftbalance.models import ENTRY_KINDS, Account, Entry
 from giftbalance.money import Money, currency_digits, show_money
-from giftbalance.text import check_safe, note_text, one_line
+from giftbalance.text import note_text, one_line, required_line
 
 NO_ACCOUNT_HELP = (
     "no account yet; create the account the card was redeemed on first, e.g.: "
@@ -40,12 +40,7 @@ def name_key(name: str) -> str:
 def clean_name(name: str, what: str = "name") -> str:
     """``name`` with its white space collapsed; :class:`InputError` when it is empty, too long,
     or holds control or text-direction characters (they would garble every table it is in)."""
-    cleaned = " ".join(name.split())
-    if not cleaned:
-        raise InputError(f"the {what} cannot be empty")
-    if len(cleaned) > MAX_NAME:
-        raise InputError(f"the {what} is longer than {MAX_NAME} characters")
-    return check_safe(cleaned, what)
+    return required_line(name, what, max_length=MAX_NAME)
 
 
 # -- accounts ---------------------------------------------------------------------------------
@@ -545,9 +540,7 @@ def check_redemption(
     """The giver as stored (one line, ``None`` when blank); refuses (:class:`InputError`) a giver
     with control characters or longer than :data:`MAX_GIVER` characters (the column's size:
     PostgreSQL enforces it, SQLite would not), and an expiry before the redemption date."""
-    cleaned = one_line(giver, "giver")
-    if cleaned is not None and len(cleaned) > MAX_GIVER:
-        raise InputError(f"the giver is longer than {MAX_GIVER} characters")
+    cleaned = one_line(giver, "giver", max_length=MAX_GIVER)
     if expires_on is not None and expires_on < occurred_on:
         raise InputError(
             f"the expiry date {expires_on} is before the redemption date {occurred_on}"

@@ -25,7 +25,7 @@ from giftbalance.errors import InputError, NotFound, Refused
 from giftbalance.members import find_member
 from giftbalance.models import PRIORITIES, Account, Entry, Member, Need, Purchase
 from giftbalance.money import Money, tax_on
-from giftbalance.text import note_text, one_line
+from giftbalance.text import note_text, one_line, required_line
 
 MAX_NAME = 200
 MAX_QUANTITY = 10_000
@@ -72,12 +72,7 @@ class NeedFields:
 
 def clean_need_name(text: str) -> str:
     """A need's name with runs of whitespace collapsed; refuses empty and over-long names."""
-    cleaned = one_line(text, "need's name")
-    if not cleaned:
-        raise InputError("the need's name cannot be empty")
-    if len(cleaned) > MAX_NAME:
-        raise InputError(f"the need's name is longer than {MAX_NAME} characters")
-    return cleaned
+    return required_line(text, "need's name", max_length=MAX_NAME)
 
 
 def check_priority(text: str) -> str:
@@ -108,10 +103,7 @@ def parse_every(text: str) -> str:
 
 def clean_store(text: str | None) -> str | None:
     """A store's name (``amazon.com``), or ``None`` for nothing; at most 100 characters."""
-    cleaned = one_line(text, "store")
-    if cleaned is not None and len(cleaned) > MAX_STORE:
-        raise InputError(f"the store is longer than {MAX_STORE} characters")
-    return cleaned
+    return one_line(text, "store", max_length=MAX_STORE)
 
 
 def first_date_of(rule: str, start: date) -> date:

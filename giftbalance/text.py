@@ -38,11 +38,21 @@ def check_safe(text: str, what: str, *, note: bool = False) -> str:
     return text
 
 
-def one_line(text: str | None, what: str) -> str | None:
+def one_line(text: str | None, what: str, *, max_length: int | None = None) -> str | None:
     """``text`` with white space collapsed to single spaces, or ``None`` when nothing is left;
-    refused when it holds a control or text-direction character."""
+    refused when longer than ``max_length`` or holding a control or text-direction character."""
     cleaned = " ".join((text or "").split())
+    if max_length is not None and len(cleaned) > max_length:
+        raise InputError(f"the {what} is longer than {max_length} characters")
     return check_safe(cleaned, what) or None
+
+
+def required_line(text: str | None, what: str, *, max_length: int) -> str:
+    """Like :func:`one_line`, for a name that must not be empty."""
+    cleaned = one_line(text, what, max_length=max_length)
+    if cleaned is None:
+        raise InputError(f"the {what} cannot be empty")
+    return cleaned
 
 
 def note_text(text: str | None, what: str = "note") -> str | None:
@@ -50,7 +60,5 @@ def note_text(text: str | None, what: str = "note") -> str | None:
     any other control character or a text-direction character."""
     if not text:
         return None
-    cleaned = (text.replace("\r\n", "\n") if "\r" in text else text).strip()
-    if _UNSAFE_IN_NOTE.search(cleaned):
-        check_safe(cleaned, what, note=True)  # raises, naming the character
-    return cleaned or None
+    cleaned = text.replace("\r\n", "\n").strip()
+    return check_safe(cleaned, what, note=True) or None

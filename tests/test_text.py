@@ -11,7 +11,13 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from giftbalance.errors import InputError
-from giftbalance.text import BIDI_CONTROL_CHARACTERS, note_text, one_line, unsafe_character
+from giftbalance.text import (
+    BIDI_CONTROL_CHARACTERS,
+    note_text,
+    one_line,
+    required_line,
+    unsafe_character,
+)
 
 CONTROLS = [chr(i) for i in range(0x110000) if unicodedata.category(chr(i)) == "Cc"]
 
@@ -58,6 +64,39 @@ def test_note_text_keeps_lines_and_tabs_and_refuses_the_rest(text: str) -> None:
         return
     assert cleaned == (text.replace("\r\n", "\n").strip() or None)
     assert not any(is_unsafe(ch) and ch not in "\n\t" for ch in cleaned or "")
+
+
+def test_length_limits_count_the_collapsed_text() -> None:
+    assert one_line("  a" + "b" * 9 + "  ", "store", max_length=10) == "a" + "b" * 9
+    assert one_line("a  b", "store", max_length=3) == "a b"  # two spaces count as one
+    with pytest.raises(InputError, match="the store is longer than 3 characters"):
+        one_line("abcd", "store", max_length=3)
+    assert one_line(" \n ", "store", max_length=3) is None
+    assert required_line(" Maya ", "member name", max_length=4) == "Maya"
+    with pytest.raises(InputError, match="the member name cannot be empty"):
+        required_line(" \t ", "member name", max_length=4)
+    with pytest.raises(InputError, match="the member name is longer than 4 characters"):
+        required_line("Mayan", "member name", max_length=4)
+
+
+@pytest.mark.parametrize(
+    ("args", "what"),
+    [
+        (("need", "add", "x" * 201, "--price", "5"), "need's name is longer than 200"),
+        (
+            ("need", "add", "Boots", "--price", "5", "--store", "s" * 101),
+            "store is longer than 100",
+        ),
+        (("add", "5", "--from", "g" * 201, "--yes"), "giver is longer than 200"),
+        (
+            ("contact", "add", "--channel", "chat", "--summary", "s", "--rep", "r" * 201),
+            "representative's name is longer than 200",
+        ),
+        (("need", "add", "  ", "--price", "5"), "need's name cannot be empty"),
+    ],
+)
+def test_each_field_keeps_its_limit(refused, personal, args, what) -> None:
+    refused(*args, code=2, match=f"the {what}")
 
 
 # -- every way in ------------------------------------------------------------------------------

@@ -16,12 +16,15 @@ from giftbalance.files import write_atomically
 FORMATS = ("text", "markdown", "html", "csv", "json")
 
 
-def _check_target(path: Path, option: str) -> None:
-    """Refuse an output path before doing any work (exit 2)."""
+def _check_target(path: Path, option: str, suffix: str = "", kind: str = "") -> None:
+    """Refuse an output path before doing any work (exit 2); with ``suffix``, a name that does
+    not end in it (a chart named ``.txt`` would open in the wrong program)."""
     if path.is_dir():
         raise InputError(f"{option} {path} is a folder; give a file name")
     if not path.parent.is_dir():
         raise InputError(f"{option} {path}: the folder {path.parent} does not exist")
+    if suffix and path.suffix.lower() != suffix:
+        raise InputError(f"{option} {path}: the file is {kind}; give it a name ending in {suffix}")
 
 
 @click.command("report")
@@ -77,17 +80,12 @@ def report(
     from giftbalance.dates import today
     from giftbalance.report import build_report
 
-    for path, option in ((output, "--output"), (chart, "--chart"), (ics, "--ics")):
-        if path is not None:
-            _check_target(path, option)
-    for path, option, suffix, kind in (
-        (chart, "--chart", ".png", "a PNG image"),
-        (ics, "--ics", ".ics", "an iCalendar file"),
-    ):
-        if path is not None and path.suffix.lower() != suffix:
-            raise InputError(
-                f"{option} {path}: the file is {kind}; give it a name ending in {suffix}"
-            )
+    if output is not None:
+        _check_target(output, "--output")
+    if chart is not None:
+        _check_target(chart, "--chart", ".png", "a PNG image")
+    if ics is not None:
+        _check_target(ics, "--ics", ".ics", "an iCalendar file")
     with app.db.read() as session:
         data = report_inputs.load(session, day=week or today(), account=account, today=today())
     result = build_report(data)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, Engine, engine_from_config, pool
 
-from giftbalance.models import Base
+from giftbalance.storage.models import Base
 
 config = context.config
 target_metadata = Base.metadata

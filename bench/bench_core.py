@@ -6,7 +6,7 @@ Run with ``.venv/bin/python bench/bench_core.py`` (``make bench``). It measures
    (``python -X importtime``): none of sqlalchemy, alembic, pandas, matplotlib may be there;
 2. ``giftbalance balance`` as a subprocess, best of 5, on ledgers of 100,000 and 1,000,000
    entries (two accounts, 90% of the entries on one), each built through the package's own code
-   (``ledger.add_account`` and ``ledger.append_in_order``, which derives every running balance)
+   (``accounts.add_account`` and ``entries.append_in_order``, which derives every running balance)
    in one write transaction;
 3. for comparison, an account whose very first entry is a redemption with an expiry date: its
    "expires first" column has to replay the entries after that redemption.
@@ -74,15 +74,15 @@ def build_ledger(path: Path, size: int, *, expiring_first: bool = False) -> floa
     Entries alternate one redemption of 50.00 with three spends of 10.00 over ten years, so the
     balance grows and never goes below zero. Returns the seconds it took.
     """
-    from giftbalance import ledger
-    from giftbalance.db import Database, resolve_url
+    from giftbalance.ledger import accounts, entries
+    from giftbalance.storage.db import Database, resolve_url
 
     start = time.perf_counter()
     db = Database(resolve_url(str(path)))
     first_day = date(2016, 1, 1)
     with db.write() as session:
-        accounts = [
-            ledger.add_account(
+        made = [
+            accounts.add_account(
                 session,
                 name,
                 store="amazon.com",
@@ -93,13 +93,13 @@ def build_ledger(path: Path, size: int, *, expiring_first: bool = False) -> floa
             )
             for name in ("Personal", "Work")
         ]
-        for account, share in zip(accounts, (size * 9 // 10, size - size * 9 // 10), strict=True):
-            entries = []
+        for account, share in zip(made, (size * 9 // 10, size - size * 9 // 10), strict=True):
+            rows = []
             for index in range(share):
                 day = first_day + timedelta(days=index * 3650 // share)
                 redeem = index % 4 == 0
-                entries.append(
-                    ledger.AccountEntry(
+                rows.append(
+                    entries.AccountEntry(
                         account_id=account.id,
                         currency="USD",
                         kind="redeem" if redeem else "spend",
@@ -112,7 +112,7 @@ def build_ledger(path: Path, size: int, *, expiring_first: bool = False) -> floa
                         ),
                     )
                 )
-            ledger.append_in_order(session, entries)
+            entries.append_in_order(session, rows)
     db.dispose()
     return time.perf_counter() - start
 

@@ -24,7 +24,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from giftbalance.money import Money, currency_digits, format_money
+from giftbalance.values.money import Money, currency_digits, format_money
 
 ROWS = 100_000
 RUNS = 3

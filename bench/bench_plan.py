@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from giftbalance.money import Money, format_money, tax_on
-from giftbalance.planner import PRIORITIES, PlanAccount, PlanNeed, PlanOptions, make_plan
+from giftbalance.plan.planner import PRIORITIES, PlanAccount, PlanNeed, PlanOptions, make_plan
+from giftbalance.values.money import Money, format_money, tax_on
 
 BALANCE = 200_000  # 2,000.00 USD
 NEEDS = 10_000

@@ -1,14 +1,14 @@
 """Benchmark: ``giftbalance report`` on a 100,000-entry ledger with 200 open needs.
 
 Run with ``.venv/bin/python bench/bench_report.py`` (``make bench``). It builds one SQLite
-database through the package's own code in one write transaction (``ledger.add_account``,
-``ledger.append_in_order`` for the bulk of the ledger, ``needs.add_need`` and ``needs.buy`` for
+database through the package's own code in one write transaction (``accounts.add_account``,
+``entries.append_in_order`` for the bulk of the ledger, ``needs.add_need`` and ``needs.buy`` for
 the needs and purchases, ``members.add_member``, ``contacts.add_contact``), then times:
 
 * ``giftbalance report`` as a user runs it: a subprocess, best of 3 (the target: under 1 s);
 * the same with ``--format json``, and with ``--format html --chart --ics`` (for information:
   the chart pays for importing matplotlib);
-* start-up alone (``giftbalance --help``), the loading alone (``report_inputs.load``) and the
+* start-up alone (``giftbalance --help``), the loading alone (``report_load.load``) and the
   pure report build alone (``report.build_report``), in this process, best of 3.
 
 The figures go to stdout and to docs/report-bench.md. Exits 1 when the best text report run
@@ -32,10 +32,12 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from giftbalance import contacts, ledger, members, needs, report_inputs
-from giftbalance.db import Database
-from giftbalance.money import Money, format_money
-from giftbalance.report import build_report
+from giftbalance.household import contacts, members, needs
+from giftbalance.ledger import accounts, entries
+from giftbalance.report import load as report_load
+from giftbalance.report.weekly import build_report
+from giftbalance.storage.db import Database
+from giftbalance.values.money import Money, format_money
 
 ENTRIES = 100_000
 OPEN_NEEDS = 200
@@ -56,7 +58,7 @@ def build(db: Path) -> dict[str, int]:
     rng = random.Random(SEED)
     database = Database("sqlite:///" + str(db))
     with database.write() as session:
-        family = ledger.add_account(
+        family = accounts.add_account(
             session,
             "Family",
             store="amazon.com",
@@ -65,7 +67,7 @@ def build(db: Path) -> dict[str, int]:
             note=None,
             make_default=True,
         )
-        work = ledger.add_account(
+        work = accounts.add_account(
             session,
             "Work",
             store="amazon.com",
@@ -83,7 +85,7 @@ def build(db: Path) -> dict[str, int]:
         # The ledger: ENTRIES entries in all, most of them in bulk, dated oldest first.
         bulk = ENTRIES - BOUGHT - 2  # two top-ups at the end
         days = (TODAY - FIRST_DAY).days
-        rows: list[ledger.AccountEntry] = []
+        rows: list[entries.AccountEntry] = []
         held = {family.id: 0, work.id: 0}
         for index in range(bulk):
             account = family.id if rng.random() < 0.8 else work.id
@@ -99,12 +101,12 @@ def build(db: Path) -> dict[str, int]:
                 amount = rng.randint(-min(held[account], 100), 100) or 1
                 kind = "adjust"
             held[account] += amount
-            rows.append(ledger.AccountEntry(account, "USD", kind, amount, day))
+            rows.append(entries.AccountEntry(account, "USD", kind, amount, day))
         # Top each account up to a known balance, so the plan has something to spend down.
         for account, target in ((family.id, FAMILY_BALANCE), (work.id, WORK_BALANCE)):
             top_up = max(1, target - held[account])
-            rows.append(ledger.AccountEntry(account, "USD", "redeem", top_up, TODAY))
-        ledger.append_in_order(session, rows)
+            rows.append(entries.AccountEntry(account, "USD", "redeem", top_up, TODAY))
+        entries.append_in_order(session, rows)
 
         # Needs: BOUGHT bought over the last weeks (purchases for the per-member use) and
         # OPEN_NEEDS still open, a few recurring; prices from 0.99 to 250.00.
@@ -135,7 +137,7 @@ def build(db: Path) -> dict[str, int]:
                     paid=Money(rng.randint(99, 5_000), "USD"),
                     occurred_on=TODAY - timedelta(days=rng.randint(0, 60)),
                 )
-        balances = {a.name: ledger.balance(session, a) for a in (family, work)}
+        balances = {a.name: entries.balance(session, a) for a in (family, work)}
     database.dispose()
     return balances
 
@@ -226,7 +228,7 @@ def main() -> None:
 
         def load() -> None:
             with database.read() as session:
-                loaded.append(report_inputs.load(session, day=TODAY, account=None, today=TODAY))
+                loaded.append(report_load.load(session, day=TODAY, account=None, today=TODAY))
 
         load_times = best_of(load)
         data = loaded[-1]
@@ -253,7 +255,7 @@ def main() -> None:
             all_cpu,
         ),
         ("start-up alone (`giftbalance --help`)", help_times, help_cpu),
-        ("loading alone (`report_inputs.load`, in process)", load_times, load_cpu),
+        ("loading alone (`report_load.load`, in process)", load_times, load_cpu),
         ("pure report build alone (`report.build_report`, in process)", build_times, build_cpu),
     ]
     lines = [

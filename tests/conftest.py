@@ -168,7 +168,7 @@ def db_url(
 @pytest.fixture
 def db_path(db_url: str) -> Path:
     """The SQLite file behind ``db_url`` (for ``sqlite_only`` tests)."""
-    from giftbalance.db import sqlite_path
+    from giftbalance.storage.db import sqlite_path
 
     path = sqlite_path(db_url)
     assert path is not None, "db_path is for SQLite tests: mark the test sqlite_only"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from giftbalance import advice
-from giftbalance.checklist import AccountState, ChecklistState, checklist_lines
-from giftbalance.money import Money
+from giftbalance.household import advice
+from giftbalance.household.checklist import AccountState, ChecklistState, checklist_lines
+from giftbalance.values.money import Money
 
 EMPTY = ChecklistState()
 PERSONAL = AccountState("Personal", "amazon.com", Money(12_345, "USD"))

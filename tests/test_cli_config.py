@@ -73,7 +73,7 @@ def test_refused_setting_keeps_the_old_value(ok, refused) -> None:
 
 
 def test_unknown_key_is_refused_without_creating_a_database(refused, db_url) -> None:
-    from giftbalance.db import sqlite_path
+    from giftbalance.storage.db import sqlite_path
 
     refused("config", "get", "colour", code=2)
     path = sqlite_path(db_url)

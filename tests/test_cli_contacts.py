@@ -9,7 +9,7 @@ import pytest
 
 from giftbalance.cli.contacts import CHANNELS as CLI_CHANNELS
 from giftbalance.cli.contacts import OUTCOMES as CLI_OUTCOMES
-from giftbalance.models import CHANNELS, OUTCOMES
+from giftbalance.storage.models import CHANNELS, OUTCOMES
 
 CONTACT_KEYS = {
     "id",

@@ -19,11 +19,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from giftbalance import export, ledger
-from giftbalance.db import Database
 from giftbalance.errors import NotFound, Refused
-from giftbalance.money import Money, currency_digits
-from giftbalance.text import BIDI_CONTROL_CHARACTERS as BIDI
+from giftbalance.io import export
+from giftbalance.ledger import accounts, entries
+from giftbalance.storage.db import Database
+from giftbalance.values.money import Money, currency_digits
+from giftbalance.values.text import BIDI_CONTROL_CHARACTERS as BIDI
 
 TABLES = ["settings", "accounts", "members", "needs", "entries", "purchases", "contacts"]
 
@@ -43,7 +44,7 @@ def document_of(url: str) -> dict:
 def make_household(run, url: str) -> None:
     """A ledger with three currencies, a reversal, adjustments, a claim code, and rows in every
     other table (written with plain SQLAlchemy, as the other commands would), at ``url``."""
-    from giftbalance import models
+    from giftbalance.storage import models
 
     def ok(*args: str, input: str | None = None) -> None:
         result = run("--db", url, *args, input=input)
@@ -329,11 +330,11 @@ def build(url: str, currencies: list[str], account_names: list[str], ops: list[t
     database = Database(url)
     try:
         with database.write() as session:
-            accounts = []
+            made = []
             for index, (name, currency) in enumerate(zip(account_names, currencies, strict=False)):
                 try:
-                    accounts.append(
-                        ledger.add_account(
+                    made.append(
+                        accounts.add_account(
                             session,
                             name,
                             store="amazon.com",
@@ -348,12 +349,12 @@ def build(url: str, currencies: list[str], account_names: list[str], ops: list[t
             day = date(2026, 1, 1)
             for op in ops:
                 day += timedelta(days=1)
-                account = accounts[op[1] % len(accounts)] if op[0] != "undo" else None
+                account = made[op[1] % len(made)] if op[0] != "undo" else None
                 if op[0] == "redeem":
                     assert account is not None
                     _, _, amount, giver, note, expires = op
                     limit = 1_000_000 * 10 ** currency_digits(account.currency)
-                    ledger.redeem(
+                    entries.redeem(
                         session,
                         account,
                         Money(min(amount, limit), account.currency),
@@ -364,20 +365,20 @@ def build(url: str, currencies: list[str], account_names: list[str], ops: list[t
                     )
                 elif op[0] == "spend":
                     assert account is not None
-                    left = ledger.balance(session, account)
+                    left = entries.balance(session, account)
                     if left:
                         spent = max(1, left * op[2] // 100)
-                        ledger.spend(
+                        entries.spend(
                             session, account, Money(spent, account.currency), occurred_on=day
                         )
                 elif op[0] == "reconcile":
                     assert account is not None
-                    ledger.reconcile(
+                    entries.reconcile(
                         session, account, Money(op[2], account.currency), occurred_on=day
                     )
                 else:
                     with contextlib.suppress(Refused, NotFound):
-                        ledger.reverse(session, ledger.undo_target(session, op[1]))
+                        entries.reverse(session, entries.undo_target(session, op[1]))
     finally:
         database.dispose()
 
@@ -409,16 +410,16 @@ def test_any_ledger_survives_export_and_import(template, currencies, account_nam
             with database.write() as session:
                 export.restore(session, export.read_export(data, f"x.{fmt}"))
             with database.read() as session:
-                restored = {a.name: ledger.balance(session, a) for a in ledger.accounts(session)}
+                restored = {a.name: entries.balance(session, a) for a in accounts.accounts(session)}
         finally:
             database.dispose()
         expected = {}
         for account in original["accounts"]:
-            entries = [e for e in original["entries"] if e["account_id"] == account["id"]]
+            own = [e for e in original["entries"] if e["account_id"] == account["id"]]
             expected[account["name"]] = (
                 Money(0, account["currency"]).minor
-                if not entries
-                else _minor(entries[-1]["balance_after"], account["currency"])
+                if not own
+                else _minor(own[-1]["balance_after"], account["currency"])
             )
         assert restored == expected
         assert document_of("sqlite:///" + str(target)) == original
@@ -435,7 +436,7 @@ def _minor(text: str, currency: str) -> int:
     currency=st.sampled_from(["USD", "JPY", "KWD", "CLF"]),
 )
 def test_stored_money_is_the_exact_inverse_of_format_money(minor, currency):
-    from giftbalance.money import format_money
+    from giftbalance.values.money import format_money
 
     text = format_money(Money(minor, currency), code=False)
     assert export.parse_stored_money(text, currency) == minor
@@ -458,14 +459,14 @@ def test_stored_money_is_the_exact_inverse_of_format_money(minor, currency):
     ],
 )
 def test_stored_money_refuses_anything_an_export_does_not_write(text, currency):
-    from giftbalance.money import MoneyError
+    from giftbalance.values.money import MoneyError
 
     with pytest.raises(MoneyError, match="not an amount as exported"):
         export.parse_stored_money(text, currency)
 
 
 def test_stored_money_beyond_64_bits_is_refused():
-    from giftbalance.money import MoneyError
+    from giftbalance.values.money import MoneyError
 
     with pytest.raises(MoneyError, match="too large to store"):
         export.parse_stored_money("9" * 19, "JPY")

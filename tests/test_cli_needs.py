@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from giftbalance.models import PRIORITIES
+from giftbalance.storage.models import PRIORITIES
 
 TODAY = "2026-11-25"
 NEED_KEYS = {

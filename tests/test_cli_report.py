@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from click.testing import Result
 
-from giftbalance.advice import checkout_reminders
+from giftbalance.household.advice import checkout_reminders
 
 TODAY = "2026-11-25"  # a Wednesday; the week runs from Monday 2026-11-23
 Run = Callable[..., Result]

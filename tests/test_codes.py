@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from giftbalance import codes
 from giftbalance.errors import GiftbalanceError, InputError
+from giftbalance.ledger import codes
+from giftbalance.storage import paths
 
 CODE_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
@@ -88,7 +89,7 @@ def test_protect_keeps_last_four_and_hmac_only() -> None:
 def test_key_is_created_once_with_mode_0600(tmp_path: Path) -> None:
     assert codes.load_key(create=False) is None
     first = codes.protect("ABCDEFGH")
-    path = codes.config_dir() / codes.KEY_FILE
+    path = paths.config_dir() / codes.KEY_FILE
     assert path.is_file()
     assert path.parent == tmp_path / "config"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -103,13 +104,13 @@ def test_key_is_private_even_with_a_permissive_umask() -> None:
         codes.protect("ABCDEFGH")
     finally:
         os.umask(old)
-    path = codes.config_dir() / codes.KEY_FILE
+    path = paths.config_dir() / codes.KEY_FILE
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
 def test_key_defaults_to_the_user_config_dir(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(codes.ENV_CONFIG_DIR)
-    assert codes.config_dir() == Path(os.environ["XDG_CONFIG_HOME"]) / "giftbalance"
+    monkeypatch.delenv(paths.ENV_CONFIG_DIR)
+    assert paths.config_dir() == Path(os.environ["XDG_CONFIG_HOME"]) / "giftbalance"
 
 
 def test_concurrent_first_use_agrees_on_one_key() -> None:
@@ -125,12 +126,12 @@ def test_concurrent_first_use_agrees_on_one_key() -> None:
         thread.join()
     assert len(set(keys)) == 1
     assert keys[0] == codes.load_key(create=False)
-    assert [p.name for p in codes.config_dir().iterdir()] == [codes.KEY_FILE]
+    assert [p.name for p in paths.config_dir().iterdir()] == [codes.KEY_FILE]
 
 
 @pytest.mark.parametrize("content", ["not hex\n", "", "abcd\n"])
 def test_a_damaged_key_is_refused(content: str) -> None:
-    path = codes.config_dir() / codes.KEY_FILE
+    path = paths.config_dir() / codes.KEY_FILE
     path.parent.mkdir(parents=True)
     path.write_text(content)
     with pytest.raises(GiftbalanceError, match="damaged"):

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from giftbalance import codes
-from giftbalance.db import Database
+from giftbalance.ledger import codes
+from giftbalance.storage import paths
+from giftbalance.storage.db import Database
 
 CODE = "QJ7K-M2PX-ZT94-WXYZ"
 NORMALISED = "QJ7KM2PXZT94WXYZ"
@@ -94,7 +95,7 @@ def test_code_is_nowhere_in_output_database_wal_or_backup(
     assert ("WXYZ", 64) in rows
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
 
-    key = codes.config_dir() / codes.KEY_FILE
+    key = paths.config_dir() / codes.KEY_FILE
     assert_secret_absent(key.read_bytes(), "the key file")
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
 
@@ -175,7 +176,7 @@ def test_a_code_typed_as_an_argument_is_not_repeated(refused, personal) -> None:
 
 def test_key_is_outside_the_database_with_mode_0600(ok, personal, tmp_path: Path) -> None:
     add_with_code(ok, "25")
-    key = codes.config_dir() / codes.KEY_FILE
+    key = paths.config_dir() / codes.KEY_FILE
     assert key.parent == tmp_path / "config"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
 
@@ -183,7 +184,7 @@ def test_key_is_outside_the_database_with_mode_0600(ok, personal, tmp_path: Path
 def test_codes_from_a_lost_key_are_not_recognised(ok, personal) -> None:
     """The hash is keyed: a new key (another machine) cannot match codes logged before."""
     add_with_code(ok, "25")
-    (codes.config_dir() / codes.KEY_FILE).unlink()
+    (paths.config_dir() / codes.KEY_FILE).unlink()
     add_with_code(ok, "25")
     assert [e["code"] for e in json.loads(ok("log", "--json").stdout)][1:] == ["****WXYZ"] * 2
 

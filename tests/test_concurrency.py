@@ -14,7 +14,7 @@ from collections import Counter
 
 import pytest
 
-from giftbalance.money import parse_money
+from giftbalance.values.money import parse_money
 
 FORK = multiprocessing.get_context("fork")
 
@@ -134,7 +134,7 @@ def test_a_writer_stuck_past_the_busy_timeout_gets_one_clear_line(
 ):
     import sqlite3
 
-    from giftbalance import db
+    from giftbalance.storage import db
 
     monkeypatch.setattr(db, "BUSY_TIMEOUT_S", 1)
     holder = sqlite3.connect(db_path, isolation_level=None)

@@ -8,14 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from giftbalance.dates import (
-    DateError,
-    now,
-    parse_date,
-    parse_datetime,
-    today,
-    week_start,
-)
+from giftbalance.values.dates import DateError, now, parse_date, parse_datetime, today, week_start
 
 PINNED = "2026-11-25"  # a Wednesday
 

@@ -16,8 +16,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from giftbalance.db import SCHEMA_HEAD, Database, default_db_path, resolve_url, sqlite_path
 from giftbalance.errors import DatabaseError
+from giftbalance.storage.db import Database, resolve_url, sqlite_path
+from giftbalance.storage.paths import default_db_path
+from giftbalance.storage.schema import SCHEMA_HEAD
 
 HEAVY = ("sqlalchemy", "alembic", "pandas", "matplotlib")
 BACKUP_NAME = re.compile(r"^giftbalance\.backup-\d{8}-\d{6}(-\d+)?\.db$")
@@ -116,7 +118,7 @@ def test_sqlite_connections_have_wal_foreign_keys_and_a_busy_timeout(
 def test_foreign_keys_are_enforced(database: Database) -> None:
     from sqlalchemy.exc import IntegrityError
 
-    from giftbalance.models import Entry
+    from giftbalance.storage.models import Entry
 
     with pytest.raises(IntegrityError), database.write() as session:
         session.execute(
@@ -160,11 +162,11 @@ def test_write_transactions_begin_immediate(database: Database, db_path: Path) -
 def test_a_write_block_commits_everything_or_nothing(database: Database, dump) -> None:
     from decimal import Decimal
 
-    from giftbalance import ledger
+    from giftbalance.ledger import accounts
 
     before = dump()
     with pytest.raises(RuntimeError), database.write() as session:
-        ledger.add_account(
+        accounts.add_account(
             session,
             "Half",
             store="amazon.com",

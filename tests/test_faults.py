@@ -146,7 +146,7 @@ def test_kill_9_during_a_large_import_leaves_all_or_nothing(ok, sql, personal, b
 
 
 def _minor(text: str) -> int:
-    from giftbalance.money import parse_money
+    from giftbalance.values.money import parse_money
 
     return parse_money(text, "USD").minor
 
@@ -221,7 +221,7 @@ def test_kill_9_during_backup_never_leaves_a_half_written_file(ok, personal, tmp
 # size: the file may not grow by a single page, as on a disk with no room left.
 NO_ROOM_TO_GROW = """
 import sys
-from giftbalance import db
+from giftbalance.storage import db
 
 def connect_with_no_room(dbapi_connection, record):
     connect(dbapi_connection, record)
@@ -328,9 +328,9 @@ def test_files_a_killed_writer_leaves_behind_are_private(ok, cli_call, personal,
 
     def careless_writer() -> None:
         os.umask(0)
-        from giftbalance import ledger
+        from giftbalance.ledger import entries
 
-        append = ledger.append
+        append = entries.append
 
         def append_then_hang(*args: Any, **kwargs: Any) -> Any:
             entry = append(*args, **kwargs)
@@ -338,7 +338,7 @@ def test_files_a_killed_writer_leaves_behind_are_private(ok, cli_call, personal,
             time.sleep(120)
             return entry
 
-        ledger.append = append_then_hang
+        entries.append = append_then_hang
         cli_call("spend", "1")
 
     worker = FORK.Process(target=careless_writer, daemon=True)

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 import giftbalance
-from giftbalance.db import SCHEMA_HEAD
+from giftbalance.storage.schema import SCHEMA_HEAD
 
 REPO = Path(giftbalance.__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -123,8 +123,8 @@ def test_wheel_installs_outside_the_repo_and_manages_its_database(tmp_path: Path
     where = run(
         python,
         "-c",
-        "import giftbalance, giftbalance.db as db; print(giftbalance.__file__); "
-        "print(db.migrations_dir())",
+        "import giftbalance, giftbalance.storage.schema as schema; print(giftbalance.__file__); "
+        "print(schema.migrations_dir())",
         cwd=home,
         env=env,
     ).split()
@@ -147,7 +147,7 @@ def test_wheel_installs_outside_the_repo_and_manages_its_database(tmp_path: Path
     run(
         python,
         "-c",
-        "import sys; from giftbalance.db import Database, resolve_url; "
+        "import sys; from giftbalance.storage.db import Database, resolve_url; "
         "Database(resolve_url(sys.argv[1]), migrate=False).upgrade('0001')",
         old_db,
         cwd=home,

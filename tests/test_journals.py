@@ -22,7 +22,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from giftbalance.journals import (
+from giftbalance.io.journals import (
     JournalAccount,
     JournalData,
     JournalEntry,
@@ -60,8 +60,8 @@ def ledger_db(run, db_url, monkeypatch) -> dict[str, str]:
     Returns giftbalance's balances by account name."""
     from datetime import datetime
 
-    from giftbalance import models
-    from giftbalance.db import Database
+    from giftbalance.storage import models
+    from giftbalance.storage.db import Database
 
     monkeypatch.setenv("GIFTBALANCE_TODAY", "2026-11-25")
 
@@ -306,7 +306,7 @@ def test_any_text_makes_a_valid_beancount_component(text):
 
 
 def test_components_that_would_merge_get_the_account_id():
-    from giftbalance.journals import asset_names
+    from giftbalance.io.journals import asset_names
 
     accounts = [
         JournalAccount(1, "Work: old", "amazon.com", "USD", date(2026, 1, 1), 0),

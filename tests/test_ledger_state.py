@@ -22,10 +22,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from giftbalance import ledger
-from giftbalance.db import Database, resolve_url
 from giftbalance.errors import GiftbalanceError, InputError, NotFound, Refused
-from giftbalance.money import Money, currency_digits
+from giftbalance.ledger import accounts, entries, lots
+from giftbalance.storage.db import Database, resolve_url
+from giftbalance.values.money import Money, currency_digits
 
 ACCOUNTS = {"Personal": "USD", "Work": "USD", "Tokyo": "JPY", "Kuwait": "KWD"}
 START = date(2026, 11, 2)
@@ -38,7 +38,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = Database(resolve_url(str(path)))
     with db.write() as session:
         for name, currency in ACCOUNTS.items():
-            ledger.add_account(
+            accounts.add_account(
                 session,
                 name,
                 store="amazon.com",
@@ -111,7 +111,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.folder = Path(tempfile.mkdtemp(prefix="ledger-state-"))
-        self.path = self.folder / "ledger.db"
+        self.path = self.folder / "entries.db"
         shutil.copy(self.template, self.path)
         self.db = Database(resolve_url(str(self.path)))
         self.entries: list[ModelEntry] = []
@@ -159,8 +159,8 @@ class LedgerMachine(RuleBasedStateMachine):
         expires_on = day + timedelta(days=90) if expires else None
 
         def act(session: Any) -> int:
-            chosen = ledger.resolve_account(session, account)
-            entry = ledger.redeem(
+            chosen = accounts.resolve_account(session, account)
+            entry = entries.redeem(
                 session, chosen, self.money(account, minor), occurred_on=day, expires_on=expires_on
             )
             return entry.id
@@ -177,8 +177,8 @@ class LedgerMachine(RuleBasedStateMachine):
         day = self.next_day()
 
         def act(session: Any) -> int:
-            chosen = ledger.resolve_account(session, account)
-            return ledger.spend(session, chosen, self.money(account, minor), occurred_on=day).id
+            chosen = accounts.resolve_account(session, account)
+            return entries.spend(session, chosen, self.money(account, minor), occurred_on=day).id
 
         if account in self.archived:
             self.refused(act, Refused, "archived")
@@ -200,8 +200,8 @@ class LedgerMachine(RuleBasedStateMachine):
         other = "EUR"
 
         def act(session: Any) -> None:
-            chosen = ledger.resolve_account(session, account)
-            ledger.spend(session, chosen, Money(minor, other), occurred_on=self.day)
+            chosen = accounts.resolve_account(session, account)
+            entries.spend(session, chosen, Money(minor, other), occurred_on=self.day)
 
         self.refused(act, Refused if account in self.archived else InputError)
 
@@ -211,8 +211,8 @@ class LedgerMachine(RuleBasedStateMachine):
         picked = None if latest else data.draw(st.integers(1, len(self.entries) + 1))
 
         def act(session: Any) -> int:
-            target = ledger.undo_target(session, picked)
-            return ledger.reverse(session, target).id
+            target = entries.undo_target(session, picked)
+            return entries.reverse(session, target).id
 
         if picked is None:
             candidates = [e for e in self.entries if not e.is_reversal and not e.reversed]
@@ -240,8 +240,8 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(account=st.sampled_from(sorted(ACCOUNTS)), shown=st.integers(0, 300_000))
     def reconcile(self, account: str, shown: int) -> None:
         def act(session: Any) -> int | None:
-            chosen = ledger.resolve_account(session, account)
-            entry = ledger.reconcile(
+            chosen = accounts.resolve_account(session, account)
+            entry = entries.reconcile(
                 session, chosen, self.money(account, shown), occurred_on=self.day
             )
             return entry.id if entry else None
@@ -265,7 +265,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(account=st.sampled_from(sorted(ACCOUNTS)))
     def archive(self, account: str) -> None:
         def act(session: Any) -> None:
-            ledger.archive_account(session, account)
+            accounts.archive_account(session, account)
 
         if account in self.archived:
             self.refused(act, Refused, "already archived")
@@ -281,18 +281,18 @@ class LedgerMachine(RuleBasedStateMachine):
     @invariant()
     def balances_match_the_model(self) -> None:
         with self.db.read() as session:
-            for account in ledger.accounts(session, include_archived=True):
-                derived = ledger.balance(session, account)
+            for account in accounts.accounts(session, include_archived=True):
+                derived = entries.balance(session, account)
                 assert derived == self.balance(account.name), account.name
                 assert derived >= 0
-                lots = ledger.expiring_lots(session, account)
-                assert sum(lot.amount for lot in lots) <= derived
+                found = lots.expiring_lots(session, account)
+                assert sum(lot.amount for lot in found) <= derived
                 expiring = {
                     e.id: e
                     for e in self.entries
                     if e.account == account.name and e.expires and not e.reversed
                 }
-                for lot in lots:
+                for lot in found:
                     assert lot.entry_id in expiring, "only a live expiring redemption is a lot"
                     assert 0 < lot.amount <= expiring[lot.entry_id].amount
 
@@ -309,9 +309,9 @@ class LedgerMachine(RuleBasedStateMachine):
         finally:
             connection.close()
         with self.db.read() as session:
-            for account in ledger.accounts(session, include_archived=True):
+            for account in accounts.accounts(session, include_archived=True):
                 mine = [row[1:] for row in rows if row[0] == account.id]
-                got = [(lot.entry_id, lot.amount) for lot in ledger.expiring_lots(session, account)]
+                got = [(lot.entry_id, lot.amount) for lot in lots.expiring_lots(session, account)]
                 assert got == full_replay(mine), account.name
 
     @invariant()

@@ -54,7 +54,7 @@ def insert_entry(conn: Any, **values: Any) -> None:
     """A ledger row written behind the ledger's back (types converted by SQLAlchemy)."""
     from sqlalchemy import insert
 
-    from giftbalance.models import Entry
+    from giftbalance.storage.models import Entry
 
     row = {"account_id": 1, "currency": "USD", **WHEN, **values}
     conn.execute(insert(Entry.__table__).values(**row))
@@ -63,7 +63,7 @@ def insert_entry(conn: Any, **values: Any) -> None:
 def insert_need(conn: Any, **values: Any) -> None:
     from sqlalchemy import insert
 
-    from giftbalance.models import Need
+    from giftbalance.storage.models import Need
 
     row = {
         "name": "Diapers",
@@ -81,7 +81,7 @@ def insert_need(conn: Any, **values: Any) -> None:
 def insert_purchase(conn: Any, **values: Any) -> None:
     from sqlalchemy import insert
 
-    from giftbalance.models import Purchase
+    from giftbalance.storage.models import Purchase
 
     row = {"units": 1, "created_at": WHEN["recorded_at"], **values}
     conn.execute(insert(Purchase.__table__).values(**row))
@@ -516,7 +516,7 @@ def test_restore_refuses_a_missing_file_and_the_database_itself(
 
 @pytest.mark.sqlite_only
 def test_restore_of_an_older_schema_is_upgraded_on_next_use(run, ok, tmp_path, db_path):
-    from giftbalance.db import Database
+    from giftbalance.storage.db import Database
 
     old = tmp_path / "old.db"
     Database("sqlite:///" + str(old), migrate=False).upgrade("0001")

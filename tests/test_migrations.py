@@ -13,7 +13,7 @@ from pytest_alembic.tests import (
     test_upgrade,
 )
 
-from giftbalance.db import SCHEMA_HEAD, migrations_dir
+from giftbalance.storage.schema import SCHEMA_HEAD, migrations_dir
 
 __all__ = [
     "test_model_definitions_match_ddl",
@@ -43,7 +43,7 @@ def alembic_engine(alembic_url: str) -> Any:
 def test_schema_head_constant_matches_migrations() -> None:
     from alembic.script import ScriptDirectory
 
-    from giftbalance.db import alembic_config as make_config
+    from giftbalance.storage.schema import alembic_config as make_config
 
     script = ScriptDirectory.from_config(make_config("sqlite://"))
     assert script.get_current_head() == SCHEMA_HEAD

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from giftbalance.money import (
+from giftbalance.values.money import (
     CURRENCY_DIGITS,
     MAX_UNITS,
     Money,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from giftbalance.needs_csv import HEADER
-from giftbalance.recurrence import occurrences
+from giftbalance.io.needs_csv import HEADER
+from giftbalance.values.recurrence import occurrences
 
 FULL_HEADER = ",".join(HEADER)
 

@@ -25,8 +25,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from giftbalance.cli import cli
-from giftbalance.recurrence import RuleError, parse_rule
-from giftbalance.text import BIDI_CONTROL_CHARACTERS as BIDI
+from giftbalance.values.recurrence import RuleError, parse_rule
+from giftbalance.values.text import BIDI_CONTROL_CHARACTERS as BIDI
 
 TODAY = "2026-11-25"
 SETTINGS = settings(

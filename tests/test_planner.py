@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from giftbalance.planner import (
+from giftbalance.plan.planner import (
     COSTS_MORE_THAN_BALANCE,
     COSTS_MORE_THAN_CAP,
     MONEY_EXPIRES,

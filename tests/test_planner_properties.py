@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from giftbalance.planner import (
+from giftbalance.plan.planner import (
     NO_ROOM_IN_WEEKS,
     ExpiringLot,
     ExpiryShortfall,

@@ -44,7 +44,7 @@ def test_migrations_on_postgresql_build_exactly_the_models_schema(ok, db_url):
     from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
 
-    from giftbalance.models import Base
+    from giftbalance.storage.models import Base
 
     ok("balance")  # the first command creates the schema
     engine = create_engine(db_url, poolclass=NullPool)

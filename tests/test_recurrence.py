@@ -9,7 +9,7 @@ from dateutil.relativedelta import relativedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from giftbalance.recurrence import (
+from giftbalance.values.recurrence import (
     RuleError,
     describe,
     first_occurrence,

@@ -18,14 +18,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from giftbalance.advice import checkout_reminders
-from giftbalance.planner import ExpiringLot, Plan, PlanAccount, PlanNeed, PlanOptions, make_plan
+from giftbalance.household.advice import checkout_reminders
+from giftbalance.plan.planner import (
+    ExpiringLot,
+    Plan,
+    PlanAccount,
+    PlanNeed,
+    PlanOptions,
+    make_plan,
+)
 from giftbalance.render.report_csv import COLUMNS, report_csv
 from giftbalance.render.report_html import report_html
 from giftbalance.render.report_json import report_to_dict
 from giftbalance.render.report_markdown import escape, report_markdown
 from giftbalance.render.report_text import report_text
-from giftbalance.report import (
+from giftbalance.report.weekly import (
     CURRENT,
     FUTURE,
     PAST,

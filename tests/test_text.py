@@ -11,7 +11,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from giftbalance.errors import InputError
-from giftbalance.text import (
+from giftbalance.values.text import (
     BIDI_CONTROL_CHARACTERS,
     note_text,
     one_line,

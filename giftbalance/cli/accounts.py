@@ -37,8 +37,8 @@ def account_add(
     make_default: bool,
 ) -> None:
     """Add an account NAME (names are unique, case-insensitively)."""
-    from giftbalance import ledger
-    from giftbalance.money import MoneyError, parse_currency, parse_rate
+    from giftbalance.ledger import accounts
+    from giftbalance.values.money import MoneyError, parse_currency, parse_rate
 
     try:
         code = parse_currency(currency)
@@ -46,8 +46,8 @@ def account_add(
     except MoneyError as exc:
         raise InputError(str(exc)) from None
     with app.db.write() as session:
-        first = not ledger.accounts(session, include_archived=True)
-        created = ledger.add_account(
+        first = not accounts.accounts(session, include_archived=True)
+        created = accounts.add_account(
             session,
             name,
             store=store,
@@ -67,14 +67,14 @@ def account_add(
 @pass_app
 def account_list(app: App, include_archived: bool, as_json: bool) -> None:
     """List accounts with their balances."""
-    from giftbalance import ledger
-    from giftbalance.money import data_money, show_money
+    from giftbalance.ledger import accounts, entries
     from giftbalance.render.text import table
+    from giftbalance.values.money import data_money, show_money
 
     with app.db.read() as session:
-        rows = ledger.accounts(session, include_archived=include_archived)
-        default = ledger.default_account(session)
-        balances = {a.id: ledger.balance(session, a) for a in rows}
+        rows = accounts.accounts(session, include_archived=include_archived)
+        default = accounts.default_account(session)
+        balances = {a.id: entries.balance(session, a) for a in rows}
     default_id = default.id if default else None
     if as_json:
         echo_json(
@@ -126,11 +126,11 @@ def account_list(app: App, include_archived: bool, as_json: bool) -> None:
 @pass_app
 def account_rename(app: App, old: str, new: str) -> None:
     """Rename account OLD to NEW."""
-    from giftbalance import ledger
+    from giftbalance.ledger import accounts
 
     with app.db.write() as session:
-        before = ledger.find_account(session, old).name
-        renamed = ledger.rename_account(session, old, new)
+        before = accounts.find_account(session, old).name
+        renamed = accounts.rename_account(session, old, new)
     click.echo(f"Renamed account {before} to {renamed.name}.")
 
 
@@ -139,10 +139,10 @@ def account_rename(app: App, old: str, new: str) -> None:
 @pass_app
 def account_archive(app: App, name: str) -> None:
     """Archive account NAME (its balance must be zero; its history stays)."""
-    from giftbalance import ledger
+    from giftbalance.ledger import accounts
 
     with app.db.write() as session:
-        archived = ledger.archive_account(session, name)
+        archived = accounts.archive_account(session, name)
     click.echo(f"Archived account {archived.name}.")
 
 

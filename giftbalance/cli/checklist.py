@@ -12,7 +12,7 @@ from giftbalance.cli.common import App, account_option, pass_app
 @pass_app
 def checklist(app: App, account: str | None) -> None:
     """Print the spend-down checklist, with your balances, needs, members and contacts."""
-    from giftbalance.checklist import checklist_lines, gather
+    from giftbalance.household.checklist import checklist_lines, gather
 
     with app.db.read() as session:
         state = gather(session, account)

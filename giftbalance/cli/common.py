@@ -18,9 +18,9 @@ import click
 from giftbalance.errors import InputError
 
 if TYPE_CHECKING:
-    from giftbalance.db import Database
-    from giftbalance.models import Account
-    from giftbalance.money import Money
+    from giftbalance.storage.db import Database
+    from giftbalance.storage.models import Account
+    from giftbalance.values.money import Money
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -52,7 +52,7 @@ class App:
 
     @cached_property
     def db(self) -> Database:
-        from giftbalance.db import Database, resolve_url
+        from giftbalance.storage.db import Database, resolve_url
 
         return Database(resolve_url(self.db_option))
 
@@ -72,7 +72,7 @@ class DateType(click.ParamType):  # type: ignore[type-arg]
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
         if isinstance(value, date):
             return value
-        from giftbalance.dates import DateError, parse_date
+        from giftbalance.values.dates import DateError, parse_date
 
         try:
             return parse_date(value)
@@ -90,7 +90,7 @@ class DateTimeType(click.ParamType):  # type: ignore[type-arg]
     ) -> datetime:
         if isinstance(value, datetime):
             return value
-        from giftbalance.dates import DateError, parse_datetime
+        from giftbalance.values.dates import DateError, parse_datetime
 
         try:
             return parse_datetime(value)
@@ -124,7 +124,7 @@ def note_option(func: F) -> F:
 
 def parse_amount(text: str, currency: str, *, allow_zero: bool = False) -> Money:
     """User text to :class:`Money` in ``currency``; bad text is a usage error (exit 2)."""
-    from giftbalance.money import MoneyError, parse_money
+    from giftbalance.values.money import MoneyError, parse_money
 
     try:
         return parse_money(text, currency, allow_zero=allow_zero)

@@ -19,9 +19,9 @@ def config() -> None:
 
 def _shown(session: Session, key: str, value: str) -> str:
     if key == "default_account" and value:
-        from giftbalance import ledger
+        from giftbalance.ledger import accounts
 
-        account = ledger.default_account(session)
+        account = accounts.default_account(session)
         return account.name if account else ""
     return value
 
@@ -30,7 +30,7 @@ def _shown(session: Session, key: str, value: str) -> str:
 @pass_app
 def config_list(app: App) -> None:
     """Every setting with its value and what it does."""
-    from giftbalance import settings
+    from giftbalance.storage import settings
 
     with app.db.read() as session:
         values = settings.all_settings(session)
@@ -43,7 +43,7 @@ def config_list(app: App) -> None:
 @pass_app
 def config_get(app: App, key: str) -> None:
     """Print the value of KEY."""
-    from giftbalance import settings
+    from giftbalance.storage import settings
 
     settings.check_key(key)
     with app.db.read() as session:
@@ -56,7 +56,8 @@ def config_get(app: App, key: str) -> None:
 @pass_app
 def config_set(app: App, key: str, value: str) -> None:
     """Set KEY to VALUE (default_account takes an account name, or "" to clear it)."""
-    from giftbalance import ledger, settings
+    from giftbalance.ledger import accounts
+    from giftbalance.storage import settings
 
     settings.check_key(key)
     with app.db.write() as session:
@@ -64,12 +65,12 @@ def config_set(app: App, key: str, value: str) -> None:
             settings.put(session, key, settings.validate_week_start(value))
             shown = settings.get(session, key)
         else:
-            account = ledger.find_account(session, value) if value.strip() else None
+            account = accounts.find_account(session, value) if value.strip() else None
             if account is not None and account.archived_at is not None:
                 from giftbalance.errors import Refused
 
                 raise Refused(f"account {account.name!r} is archived")
-            ledger.set_default_account(session, account)
+            accounts.set_default_account(session, account)
             shown = account.name if account else "(none)"
     click.echo(f"{key} = {shown}")
 

@@ -56,7 +56,7 @@ def contact_add(
     note: str | None,
 ) -> None:
     """Log a contact with support: when, how, who, the case id and what was said."""
-    from giftbalance import contacts
+    from giftbalance.household import contacts
 
     with app.db.write() as session:
         added = contacts.add_contact(
@@ -83,7 +83,7 @@ def contact_add(
 @pass_app
 def contact_list(app: App, as_json: bool) -> None:
     """Every contact with support, newest first."""
-    from giftbalance import contacts
+    from giftbalance.household import contacts
     from giftbalance.render.text import table
 
     with app.db.read() as session:
@@ -150,7 +150,7 @@ def contact_list(app: App, as_json: bool) -> None:
 @pass_app
 def contact_update(app: App, contact_id: int, outcome: str | None, note: str | None) -> None:
     """Record what happened with contact CONTACT_ID: a new outcome and/or a note."""
-    from giftbalance import contacts
+    from giftbalance.household import contacts
 
     with app.db.write() as session:
         updated = contacts.update_contact(session, contact_id, outcome=outcome, note=note)

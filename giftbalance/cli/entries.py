@@ -24,7 +24,7 @@ from giftbalance.cli.common import (
     pass_app,
     yes_option,
 )
-from giftbalance.money import show_money
+from giftbalance.values.money import show_money
 
 
 def _ask_code() -> str:
@@ -89,21 +89,21 @@ def add(
     Shows the account and the balance before and after, and asks "Is this the right
     account?" before writing (--yes skips the question).
     """
-    from giftbalance import codes, ledger
-    from giftbalance.codes import mask
-    from giftbalance.dates import today
+    from giftbalance.ledger import accounts, codes, entries
+    from giftbalance.ledger.codes import mask
+    from giftbalance.values.dates import today
 
     when = occurred_on or today()
-    ledger.check_redemption(when, giver=giver, expires_on=expires)
+    entries.check_redemption(when, giver=giver, expires_on=expires)
     with app.db.read() as session:
-        chosen = ledger.resolve_account(session, account, choose=choose_account)
+        chosen = accounts.resolve_account(session, account, choose=choose_account)
         money = parse_amount(amount, chosen.currency)
         code = None
         if ask_code:
             typed = _ask_code()
             code = codes.protect(typed)
-            ledger.refuse_known_code(session, code)
-        before = ledger.balance(session, chosen)
+            entries.refuse_known_code(session, code)
+        before = entries.balance(session, chosen)
         name = chosen.name
         click.echo(
             f"Account:  {chosen.name} at {chosen.store}"
@@ -118,9 +118,9 @@ def add(
         )
     confirm("Is this the right account?", yes)
     with app.db.write() as session:
-        entry = ledger.redeem(
+        entry = entries.redeem(
             session,
-            ledger.resolve_account(session, name),
+            accounts.resolve_account(session, name),
             money,
             occurred_on=when,
             giver=giver,
@@ -144,15 +144,15 @@ def spend(
     app: App, amount: str, account: str | None, occurred_on: date | None, note: str | None
 ) -> None:
     """Record AMOUNT spent from a gift balance (refused if the balance does not cover it)."""
-    from giftbalance import ledger
-    from giftbalance.dates import today
+    from giftbalance.ledger import accounts, entries
+    from giftbalance.values.dates import today
 
     with app.db.read() as session:
-        name = ledger.resolve_account(session, account, choose=choose_account).name
+        name = accounts.resolve_account(session, account, choose=choose_account).name
     with app.db.write() as session:
-        chosen = ledger.resolve_account(session, name)
+        chosen = accounts.resolve_account(session, name)
         money = parse_amount(amount, chosen.currency)
-        entry = ledger.spend(session, chosen, money, occurred_on=occurred_on or today(), note=note)
+        entry = entries.spend(session, chosen, money, occurred_on=occurred_on or today(), note=note)
     click.echo(
         f"Logged entry {entry.id}: spent {show_money(money.minor, money.currency)} from {name}. Balance: {show_money(entry.balance_after, money.currency)}."
     )
@@ -168,11 +168,12 @@ def undo(app: App, entry_id: int | None, yes: bool) -> None:
     Nothing is deleted: the reversal is a new entry. An entry can be reversed once, and not when
     that would take the balance below zero.
     """
-    from giftbalance import ledger, needs
+    from giftbalance.household import needs
+    from giftbalance.ledger import accounts, entries
 
     with app.db.read() as session:
-        target = ledger.undo_target(session, entry_id)
-        account = ledger.find_account_by_id(session, target.account_id)
+        target = entries.undo_target(session, entry_id)
+        account = accounts.find_account_by_id(session, target.account_id)
         click.echo(
             f"Undo entry {target.id}: {target.kind} of {show_money(abs(target.amount), target.currency)} "
             f"on {target.occurred_on} ({account.name})"
@@ -181,8 +182,8 @@ def undo(app: App, entry_id: int | None, yes: bool) -> None:
         target_id = target.id
     confirm("Reverse it?", yes)
     with app.db.write() as session:
-        original = ledger.undo_target(session, target_id)
-        reversal = ledger.reverse(session, original)
+        original = entries.undo_target(session, target_id)
+        reversal = entries.reverse(session, original)
         reopened = needs.on_reversed(session, original)
         currency = reversal.currency
     click.echo(
@@ -199,13 +200,13 @@ def undo(app: App, entry_id: int | None, yes: bool) -> None:
 @pass_app
 def reconcile(app: App, amount: str, account: str | None, yes: bool) -> None:
     """Match the ledger to the balance AMOUNT the store shows, with an adjustment entry."""
-    from giftbalance import ledger
-    from giftbalance.dates import today
+    from giftbalance.ledger import accounts, entries
+    from giftbalance.values.dates import today
 
     with app.db.read() as session:
-        chosen = ledger.resolve_account(session, account, choose=choose_account)
+        chosen = accounts.resolve_account(session, account, choose=choose_account)
         shown = parse_amount(amount, chosen.currency, allow_zero=True)
-        current = ledger.balance(session, chosen)
+        current = entries.balance(session, chosen)
         name = chosen.name
     if shown.minor == current:
         click.echo(
@@ -220,8 +221,8 @@ def reconcile(app: App, amount: str, account: str | None, yes: bool) -> None:
     click.echo(f"Adjustment: {sign}{show_money(abs(difference), shown.currency)}")
     confirm("Record the adjustment?", yes)
     with app.db.write() as session:
-        entry = ledger.reconcile(
-            session, ledger.find_account(session, name), shown, occurred_on=today()
+        entry = entries.reconcile(
+            session, accounts.find_account(session, name), shown, occurred_on=today()
         )
     if entry is None:  # another process made it match in the meantime
         click.echo(f"{name}: the ledger already matches the store.")

@@ -10,17 +10,17 @@ import click
 from giftbalance.cli.common import App, echo_json, json_option, pass_app, yes_option
 
 if TYPE_CHECKING:
-    from giftbalance.maintenance import Summary
+    from giftbalance.io.backup import Summary
 
 
 def _db_path(app: App) -> Path | None:
-    from giftbalance.db import resolve_url, sqlite_path
+    from giftbalance.storage.db import resolve_url, sqlite_path
 
     return sqlite_path(resolve_url(app.db_option))
 
 
 def _describe(summary: Summary) -> str:
-    from giftbalance.db import SCHEMA_HEAD
+    from giftbalance.storage.schema import SCHEMA_HEAD
 
     schema = f"schema {summary.revision}"
     if summary.revision != SCHEMA_HEAD:
@@ -42,10 +42,10 @@ def backup(app: App, file: Path, yes: bool) -> None:
     FILE is a complete SQLite database; bring it back with: giftbalance restore FILE. An
     existing FILE is replaced only with --yes. On PostgreSQL use pg_dump (see the README's section 'Keeping your records safe').
     """
-    from giftbalance import maintenance
+    from giftbalance.io import backup as backups
 
     path = _db_path(app)
-    summary = maintenance.backup(path, file, replace=yes)
+    summary = backups.backup(path, file, replace=yes)
     click.echo(
         f"Backed up {path} to {file.expanduser().absolute()} ({_describe(summary)}; "
         f"{summary.size:,} bytes, mode 600)."
@@ -63,11 +63,11 @@ def restore(app: App, file: Path, yes: bool) -> None:
     the check runs and the restore is refused (exit 1). The current database is first saved
     beside it as NAME.before-restore-DATE-TIME.db. On PostgreSQL use pg_restore.
     """
-    from giftbalance import maintenance
     from giftbalance.errors import Refused
+    from giftbalance.io import backup as backups
 
     try:
-        with maintenance.staged_restore(_db_path(app), file) as staged:
+        with backups.staged_restore(_db_path(app), file) as staged:
             click.echo(
                 f"{staged.source}: a sound giftbalance database ({_describe(staged.summary)})."
             )
@@ -76,8 +76,8 @@ def restore(app: App, file: Path, yes: bool) -> None:
                     f"restoring replaces everything in {staged.target} with {staged.source}; "
                     "run again with --yes to do it"
                 )
-            maintenance.install(staged)
-    except maintenance.BadBackup as exc:
+            backups.install(staged)
+    except backups.BadBackup as exc:
         for problem in exc.problems:
             click.echo(str(problem))
         raise
@@ -95,9 +95,9 @@ def check(app: App, as_json: bool) -> None:
 
     Prints "clean" and exits 0, or one line per problem naming the table and row, and exits 1.
     """
-    from giftbalance import maintenance
+    from giftbalance.io import backup as backups
 
-    problems = maintenance.check(app.db)
+    problems = backups.check(app.db)
     if as_json:
         echo_json(
             {

@@ -18,7 +18,7 @@ def member() -> None:
 @pass_app
 def member_add(app: App, name: str, note: str | None) -> None:
     """Add a household member NAME (names are unique, case-insensitively)."""
-    from giftbalance import members
+    from giftbalance.household import members
 
     with app.db.write() as session:
         added = members.add_member(session, name, note=note)
@@ -34,7 +34,7 @@ def member_add(app: App, name: str, note: str | None) -> None:
 @pass_app
 def member_list(app: App, include_removed: bool, as_json: bool) -> None:
     """List members with how many open needs each has."""
-    from giftbalance import members
+    from giftbalance.household import members
     from giftbalance.render.text import table
 
     with app.db.read() as session:
@@ -76,7 +76,7 @@ def member_list(app: App, include_removed: bool, as_json: bool) -> None:
 @pass_app
 def member_rename(app: App, old: str, new: str) -> None:
     """Rename member OLD to NEW (their needs and purchases follow)."""
-    from giftbalance import members
+    from giftbalance.household import members
 
     with app.db.write() as session:
         before, renamed = members.rename_member(session, old, new)
@@ -93,7 +93,7 @@ def member_rename(app: App, old: str, new: str) -> None:
 @pass_app
 def member_remove(app: App, name: str, reassign: str | None) -> None:
     """Remove member NAME; bought needs and purchases keep the name in history."""
-    from giftbalance import members
+    from giftbalance.household import members
 
     with app.db.write() as session:
         removal = members.remove_member(session, name, reassign=reassign)

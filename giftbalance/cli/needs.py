@@ -19,10 +19,10 @@ from giftbalance.cli.common import (
     parse_amount,
     pass_app,
 )
-from giftbalance.money import data_money, show_money
+from giftbalance.values.money import data_money, show_money
 
 if TYPE_CHECKING:
-    from giftbalance.needs import NeedView, PurchaseView
+    from giftbalance.household.needs import NeedView, PurchaseView
 
 F = TypeVar("F", bound=Callable[..., Any])
 PRIORITIES = ("must", "high", "normal", "low")
@@ -82,7 +82,7 @@ def _need_options(*, adding: bool) -> Callable[[F], F]:
 
 def _describe(view: NeedView) -> str:
     """One line saying what a need is: ``Coffee: 2 x 12.50 USD, high, every 2 weeks, ...``."""
-    from giftbalance.recurrence import describe
+    from giftbalance.values.recurrence import describe
 
     need = view.need
     parts = [f"{need.quantity} x {show_money(need.unit_price, need.currency)}", need.priority]
@@ -98,7 +98,7 @@ def _describe(view: NeedView) -> str:
 
 
 def _need_json(view: NeedView) -> dict[str, Any]:
-    from giftbalance.recurrence import describe
+    from giftbalance.values.recurrence import describe
 
     need = view.need
     return {
@@ -173,7 +173,7 @@ def need_add(
       giftbalance need add "Coffee beans" --price 14.50 --every "2 weeks" --for Sam
       giftbalance need add "Water filter" --price 29.99 --every "FREQ=MONTHLY;INTERVAL=3"
     """
-    from giftbalance import needs
+    from giftbalance.household import needs
 
     with app.db.write() as session:
         currency = needs.price_currency(session, account)
@@ -205,9 +205,9 @@ def need_list(
     app: App, include_closed: bool, member: str | None, account: str | None, as_json: bool
 ) -> None:
     """Open needs by priority, then need-by date, with the total of the open list."""
-    from giftbalance import needs
-    from giftbalance.recurrence import describe
+    from giftbalance.household import needs
     from giftbalance.render.text import table
+    from giftbalance.values.recurrence import describe
 
     with app.db.read() as session:
         views = needs.list_needs(
@@ -263,8 +263,8 @@ def need_list(
 @pass_app
 def need_show(app: App, need_id: int, as_json: bool) -> None:
     """Everything about need NEED_ID, with what was bought for it."""
-    from giftbalance import needs
-    from giftbalance.recurrence import describe
+    from giftbalance.household import needs
+    from giftbalance.values.recurrence import describe
 
     with app.db.read() as session:
         view = needs.view_need(session, need_id)
@@ -354,7 +354,7 @@ def need_edit(
     A new --every starts on --by, else on the current due date. A new --account in another
     currency needs a new --price too.
     """
-    from giftbalance import needs
+    from giftbalance.household import needs
 
     flags = {
         "by": clear_by,
@@ -393,7 +393,7 @@ def need_edit(
 @pass_app
 def need_remove(app: App, need_id: int) -> None:
     """Drop open need NEED_ID from the list (it stays in history as removed)."""
-    from giftbalance import needs
+    from giftbalance.household import needs
 
     with app.db.write() as session:
         removed = needs.remove_need(session, need_id)
@@ -405,7 +405,7 @@ def need_remove(app: App, need_id: int) -> None:
 @pass_app
 def need_reopen(app: App, need_id: int) -> None:
     """Put removed need NEED_ID back on the list (to reopen a bought one, undo its spend)."""
-    from giftbalance import needs
+    from giftbalance.household import needs
 
     with app.db.write() as session:
         reopened = needs.reopen_need(session, need_id)
@@ -441,8 +441,8 @@ def need_bought(
     its next occurrence. Refused when the balance does not cover the amount.
     `giftbalance undo` reverses the spend and reopens the need.
     """
-    from giftbalance import needs
-    from giftbalance.dates import today
+    from giftbalance.household import needs
+    from giftbalance.values.dates import today
 
     with app.db.read() as session:
         chosen = needs.purchase_account(session, need_id, account, choose=choose_account)
@@ -497,7 +497,7 @@ def need_import(app: App, file: Any, dry_run: bool) -> None:
       name,price,quantity,priority,need_by,for,every,account,store,url,note
     A file with any bad row adds nothing and names every bad row by its line.
     """
-    from giftbalance import needs_csv
+    from giftbalance.io import needs_csv
 
     data = file.read()
     session_of = app.db.read if dry_run else app.db.write
@@ -526,8 +526,8 @@ def need_export(app: App, output: str | None) -> None:
     """Write the open needs as CSV, in the format need import reads."""
     from pathlib import Path
 
-    from giftbalance import needs_csv
-    from giftbalance.files import write_atomically
+    from giftbalance.io import needs_csv
+    from giftbalance.storage.files import write_atomically
 
     with app.db.read() as session:
         text, count = needs_csv.export_needs(session)

@@ -42,15 +42,15 @@ def plan(
     Needs are chosen by priority (must, then high, normal, low), spending as much as possible
     exactly; each unit goes into the earliest week it can. See the README for the contract.
     """
-    from giftbalance import planning
-    from giftbalance.dates import today
-    from giftbalance.planner import make_plan, plan_to_dict
+    from giftbalance.plan import load as plan_load
+    from giftbalance.plan.planner import make_plan, plan_to_dict
     from giftbalance.render.plan import plan_text
+    from giftbalance.values.dates import today
 
     with app.db.read() as session:
-        first = planning.plan_start(session, start or today())
-        horizon = planning.horizon_weeks(first, weeks, until)
-        inputs = planning.load(
+        first = plan_load.plan_start(session, start or today())
+        horizon = plan_load.horizon_weeks(first, weeks, until)
+        inputs = plan_load.load(
             session,
             account=account,
             start=first,

@@ -16,15 +16,17 @@ from giftbalance.errors import InputError
 @pass_app
 def balance(app: App, account: str | None, as_json: bool) -> None:
     """Balance per account, and totals per currency."""
-    from giftbalance import ledger
-    from giftbalance.money import data_money, show_money
+    from giftbalance.ledger import accounts, entries, lots
     from giftbalance.render.text import table
+    from giftbalance.values.money import data_money, show_money
 
     with app.db.read() as session:
-        chosen = [ledger.find_account(session, account)] if account else ledger.accounts(session)
-        pairs = [(a, ledger.balance(session, a)) for a in chosen]
-        soonest = {a.id: next(iter(ledger.expiring_lots(session, a)), None) for a in chosen}
-    totals = ledger.totals_by_currency(pairs)
+        chosen = (
+            [accounts.find_account(session, account)] if account else accounts.accounts(session)
+        )
+        pairs = [(a, entries.balance(session, a)) for a in chosen]
+        soonest = {a.id: next(iter(lots.expiring_lots(session, a)), None) for a in chosen}
+    totals = entries.totals_by_currency(pairs)
 
     def money(amount: int, currency: str) -> str:
         return data_money(amount, currency)
@@ -91,16 +93,16 @@ def log(
     as_json: bool,
 ) -> None:
     """Ledger entries, oldest first, with the running balance of their account."""
-    from giftbalance import ledger
-    from giftbalance.codes import mask
-    from giftbalance.money import data_money, show_money
+    from giftbalance.ledger import accounts, entries
+    from giftbalance.ledger.codes import mask
     from giftbalance.render.text import table
+    from giftbalance.values.money import data_money, show_money
 
     if since and until and since > until:
         raise InputError(f"--since {since} is after --until {until}")
     with app.db.read() as session:
-        chosen = ledger.find_account(session, account) if account else None
-        lines = ledger.log(session, account=chosen, since=since, until=until, limit=limit)
+        chosen = accounts.find_account(session, account) if account else None
+        lines = entries.log(session, account=chosen, since=since, until=until, limit=limit)
     if as_json:
         echo_json(
             [

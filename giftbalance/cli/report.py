@@ -11,7 +11,7 @@ import click
 
 from giftbalance.cli.common import DATE, App, account_option, pass_app
 from giftbalance.errors import InputError
-from giftbalance.files import write_atomically
+from giftbalance.storage.files import write_atomically
 
 FORMATS = ("text", "markdown", "html", "csv", "json")
 
@@ -76,9 +76,9 @@ def report(
       giftbalance report --week 2026-11-02 --account Family
       giftbalance report --format html --output report.html --chart burn-down.png --ics orders.ics
     """
-    from giftbalance import report_inputs
-    from giftbalance.dates import today
-    from giftbalance.report import build_report
+    from giftbalance.report import load as report_load
+    from giftbalance.report.weekly import build_report
+    from giftbalance.values.dates import today
 
     if output is not None:
         _check_target(output, "--output")
@@ -87,7 +87,7 @@ def report(
     if ics is not None:
         _check_target(ics, "--ics", ".ics", "an iCalendar file")
     with app.db.read() as session:
-        data = report_inputs.load(session, day=week or today(), account=account, today=today())
+        data = report_load.load(session, day=week or today(), account=account, today=today())
     result = build_report(data)
 
     fmt = fmt.lower()

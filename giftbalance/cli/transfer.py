@@ -13,12 +13,12 @@ import click
 
 from giftbalance.cli.common import App, pass_app
 from giftbalance.errors import InputError
-from giftbalance.files import write_atomically
-from giftbalance.money import show_money
+from giftbalance.storage.files import write_atomically
+from giftbalance.values.money import show_money
 
 if TYPE_CHECKING:
-    from giftbalance.export import ExportFile
-    from giftbalance.ledger_csv import CsvTable
+    from giftbalance.io.export import ExportFile
+    from giftbalance.io.ledger_csv import CsvTable
 
 EXPORT_FORMATS = ("csv", "json", "ledger", "beancount")
 
@@ -36,7 +36,7 @@ def _read_input(file: str) -> tuple[bytes, str]:
 def _progress(units: int, rows: int, label: str) -> Iterator[Callable[[int], None] | None]:
     """A progress bar on stderr for files of more than a few thousand rows: yields the
     callback that advances it (``None``: no bar)."""
-    from giftbalance.ledger_csv import PROGRESS_ROWS
+    from giftbalance.io.ledger_csv import PROGRESS_ROWS
 
     if rows <= PROGRESS_ROWS:
         yield None
@@ -85,7 +85,7 @@ def import_(app: App, file: str, account: str | None, dry_run: bool) -> None:
     A file written by `giftbalance export --format json` (or csv, a zip) is restored whole,
     ids and all, into an empty database: giftbalance --db new.db import export.json
     """
-    from giftbalance import export, ledger_csv
+    from giftbalance.io import export, ledger_csv
 
     data, source = _read_input(file)
     if export.is_export(data):
@@ -99,7 +99,7 @@ def import_(app: App, file: str, account: str | None, dry_run: bool) -> None:
 
 
 def _import_csv(app: App, table: CsvTable, account: str | None, dry_run: bool) -> None:
-    from giftbalance import ledger_csv
+    from giftbalance.io import ledger_csv
 
     units = ledger_csv.work_units(table, dry_run=dry_run)
     with _progress(units, len(table.rows), f"Importing {len(table.rows):,} rows") as advance:
@@ -123,7 +123,7 @@ def _import_csv(app: App, table: CsvTable, account: str | None, dry_run: bool) -
 
 
 def _restore(app: App, file: ExportFile, dry_run: bool) -> None:
-    from giftbalance import export
+    from giftbalance.io import export
 
     entries = len(file.records.get("entries", []))
     with _progress(entries, entries, f"Restoring {entries:,} entries") as advance:
@@ -173,8 +173,8 @@ def export_(app: App, fmt: str, output: str | None) -> None:
       giftbalance export --format ledger > gifts.journal && hledger -f gifts.journal bal
       giftbalance export --format beancount -o gifts.beancount && bean-check gifts.beancount
     """
-    from giftbalance import export, journals
-    from giftbalance.dates import now
+    from giftbalance.io import export, journals
+    from giftbalance.values.dates import now
 
     to_stdout = output in (None, "-")
     if fmt == "csv" and to_stdout and _stdout_is_terminal():

@@ -13,11 +13,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from giftbalance.money import show_money
+from giftbalance.values.money import show_money
 
 if TYPE_CHECKING:
-    from giftbalance.planner import Order
-    from giftbalance.report import AccountReport, Report
+    from giftbalance.plan.planner import Order
+    from giftbalance.report.weekly import AccountReport, Report
 
 PRODID = "-//giftbalance//weekly spend-down orders//EN"
 ORDER_TIME = time(9, 0)

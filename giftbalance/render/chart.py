@@ -15,11 +15,11 @@ import io
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from giftbalance.money import show_money
 from giftbalance.render.text import bare
+from giftbalance.values.money import show_money
 
 if TYPE_CHECKING:
-    from giftbalance.report import AccountReport, Report
+    from giftbalance.report.weekly import AccountReport, Report
 
 WIDTH_IN = 10.0
 PANEL_IN = 3.8

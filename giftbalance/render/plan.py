@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from giftbalance.money import show_money
 from giftbalance.render.text import bare, dates_span, table
+from giftbalance.values.money import show_money
 
 if TYPE_CHECKING:
-    from giftbalance.planner import AccountPlan, Plan
+    from giftbalance.plan.planner import AccountPlan, Plan
 
 
 def plan_text(plan: Plan) -> str:

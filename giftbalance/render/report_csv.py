@@ -13,10 +13,10 @@ import io
 from datetime import date
 from typing import TYPE_CHECKING
 
-from giftbalance.money import data_money
+from giftbalance.values.money import data_money
 
 if TYPE_CHECKING:
-    from giftbalance.report import AccountReport, Report
+    from giftbalance.report.weekly import AccountReport, Report
 
 COLUMNS = (
     "section",

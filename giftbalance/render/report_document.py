@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from giftbalance.money import show_money
 from giftbalance.render.text import bare, dates_span
+from giftbalance.values.money import show_money
 
 if TYPE_CHECKING:
-    from giftbalance.planner import Order
-    from giftbalance.report import AccountReport, Report
+    from giftbalance.plan.planner import Order
+    from giftbalance.report.weekly import AccountReport, Report
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from giftbalance.render.report_document import (
 )
 
 if TYPE_CHECKING:
-    from giftbalance.report import Report
+    from giftbalance.report.weekly import Report
 
 _CSS = """
 :root { color-scheme: light dark; --ink: #1d2733; --muted: #5b6b7c; --line: #d5dde6;

@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from giftbalance.money import data_money
-from giftbalance.planner import line_to_dict, unplanned_to_dict
+from giftbalance.plan.planner import line_to_dict, unplanned_to_dict
+from giftbalance.values.money import data_money
 
 if TYPE_CHECKING:
-    from giftbalance.planner import Order
-    from giftbalance.report import AccountReport, Report
+    from giftbalance.plan.planner import Order
+    from giftbalance.report.weekly import AccountReport, Report
 
 #: Bumped when a field changes meaning or goes away (new fields do not bump it).
 SCHEMA_VERSION = 1

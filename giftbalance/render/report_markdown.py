@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from giftbalance.render.report_document import Bullets, Heading, Para, Table, report_document
 
 if TYPE_CHECKING:
-    from giftbalance.report import Report
+    from giftbalance.report.weekly import Report
 
 # Every ASCII punctuation character that can start Markdown or inline HTML; CommonMark lets
 # a backslash escape any of them, so names and notes print as typed.

@@ -8,7 +8,7 @@ from giftbalance.render.report_document import Bullets, Heading, Para, Table, re
 from giftbalance.render.text import table
 
 if TYPE_CHECKING:
-    from giftbalance.report import Report
+    from giftbalance.report.weekly import Report
 
 _BOLD, _WARN, _RESET = "\x1b[1m", "\x1b[33m", "\x1b[0m"
 

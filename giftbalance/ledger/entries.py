@@ -1,182 +1,28 @@
-"""Accounts and the append-only ledger: redemptions, spends, adjustments, reversals, balances.
+"""The append-only ledger: redemptions, spends, adjustments, reversals, balances.
 
 Every function works inside a session the caller opened (one transaction per command). Rows of
 ``entries`` are only ever inserted: a correction is a new entry. :func:`append` is the one place
-an entry is written; it derives ``balance_after`` from the account's last entry and refuses to
-take the balance below zero.
+a single entry is written and :func:`append_in_order` the bulk one; both derive
+``balance_after`` and refuse what the ledger's rules (:mod:`giftbalance.ledger.rules`) refuse.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from giftbalance import settings
-from giftbalance.dates import now
 from giftbalance.errors import InputError, NotFound, Refused
-from giftbalance.models import ENTRY_KINDS, Account, Entry
-from giftbalance.money import Money, currency_digits, show_money
-from giftbalance.text import note_text, one_line, required_line
+from giftbalance.storage.models import ENTRY_KINDS, Account, Entry
+from giftbalance.values.dates import now
+from giftbalance.values.money import Money, show_money
+from giftbalance.values.text import note_text, one_line
 
-NO_ACCOUNT_HELP = (
-    "no account yet; create the account the card was redeemed on first, e.g.: "
-    "giftbalance account add Personal --store amazon.com --currency USD"
-)
-MAX_NAME = 100
 MAX_GIVER = 200
-
-
-def name_key(name: str) -> str:
-    """Names are compared case-insensitively (``Work`` and ``work`` are the same account)."""
-    return name.strip().casefold()
-
-
-def clean_name(name: str, what: str = "name") -> str:
-    """``name`` with its white space collapsed; :class:`InputError` when it is empty, too long,
-    or holds control or text-direction characters (they would garble every table it is in)."""
-    return required_line(name, what, max_length=MAX_NAME)
-
-
-# -- accounts ---------------------------------------------------------------------------------
-
-
-def accounts(session: Session, *, include_archived: bool = False) -> list[Account]:
-    query = select(Account).order_by(Account.name_key)
-    if not include_archived:
-        query = query.where(Account.archived_at.is_(None))
-    return list(session.scalars(query))
-
-
-def find_account(session: Session, name: str) -> Account:
-    """The account called ``name`` (any case); :class:`NotFound` lists the known names."""
-    account = session.scalars(select(Account).where(Account.name_key == name_key(name))).first()
-    if account is None:
-        known = [a.name for a in accounts(session)]
-        hint = f" (accounts: {', '.join(known)})" if known else f"; {NO_ACCOUNT_HELP}"
-        raise NotFound(f"no account called {name!r}{hint}")
-    return account
-
-
-def find_account_by_id(session: Session, account_id: int) -> Account:
-    account = session.get(Account, account_id)
-    if account is None:
-        raise NotFound(f"no account with id {account_id}")
-    return account
-
-
-def default_account(session: Session) -> Account | None:
-    value = settings.get(session, "default_account")
-    if not value:
-        return None
-    return session.get(Account, int(value))
-
-
-def set_default_account(session: Session, account: Account | None) -> None:
-    settings.put(session, "default_account", str(account.id) if account else "")
-
-
-def resolve_account(
-    session: Session,
-    name: str | None,
-    *,
-    choose: Callable[[list[Account]], Account] | None = None,
-    for_writing: bool = True,
-) -> Account:
-    """The account a command acts on: ``--account``, else the default, else the only one.
-
-    With several accounts and no default, ``choose`` (the CLI's prompt) picks one; without it
-    the command is refused with a hint.
-    """
-    account: Account | None
-    if name is not None:
-        account = find_account(session, name)
-    else:
-        account = default_account(session)
-        if account is None or account.archived_at is not None:
-            active = accounts(session)
-            if not active:
-                raise Refused(NO_ACCOUNT_HELP)
-            if len(active) == 1:
-                account = active[0]
-            elif choose is not None:
-                account = choose(active)
-            else:
-                names = ", ".join(a.name for a in active)
-                raise InputError(
-                    f"several accounts ({names}): pass --account NAME, or set one with "
-                    "giftbalance config set default_account NAME"
-                )
-    if for_writing and account.archived_at is not None:
-        raise Refused(f"account {account.name!r} is archived")
-    return account
-
-
-def add_account(
-    session: Session,
-    name: str,
-    *,
-    store: str,
-    currency: str,
-    tax_rate: Decimal,
-    note: str | None,
-    make_default: bool,
-) -> Account:
-    name = clean_name(name, "account name")
-    store = clean_name(store, "store")
-    exists = session.scalars(select(Account).where(Account.name_key == name_key(name))).first()
-    if exists is not None:
-        raise Refused(f"an account called {exists.name!r} already exists")
-    account = Account(
-        name=name,
-        name_key=name_key(name),
-        store=store,
-        currency=currency,
-        tax_rate=str(tax_rate),
-        egift_minimum=10 ** currency_digits(currency),
-        note=note_text(note),
-        created_at=now(),
-    )
-    session.add(account)
-    session.flush()
-    if make_default:
-        set_default_account(session, account)
-    return account
-
-
-def rename_account(session: Session, old: str, new: str) -> Account:
-    account = find_account(session, old)
-    new = clean_name(new, "account name")
-    clash = session.scalars(select(Account).where(Account.name_key == name_key(new))).first()
-    if clash is not None and clash.id != account.id:
-        raise Refused(f"an account called {clash.name!r} already exists")
-    account.name = new
-    account.name_key = name_key(new)
-    return account
-
-
-def archive_account(session: Session, name: str) -> Account:
-    account = find_account(session, name)
-    if account.archived_at is not None:
-        raise Refused(f"account {account.name!r} is already archived")
-    left = balance(session, account)
-    if left:
-        raise Refused(
-            f"account {account.name!r} still holds {show_money(left, account.currency)}; spend it down, "
-            "or record what the store shows with giftbalance reconcile, before archiving"
-        )
-    account.archived_at = now()
-    if (current := default_account(session)) is not None and current.id == account.id:
-        set_default_account(session, None)
-    return account
-
-
-# -- balances ---------------------------------------------------------------------------------
 
 
 def balance(session: Session, account: Account) -> int:
@@ -188,112 +34,6 @@ def balance(session: Session, account: Account) -> int:
         .limit(1)
     ).first()
     return value or 0
-
-
-@dataclass(frozen=True, slots=True)
-class Lot:
-    """Part of a balance that expires: ``amount`` minor units unspent, gone on ``expires_on``."""
-
-    amount: int
-    expires_on: date
-    entry_id: int
-
-
-def expiring_lots(session: Session, account: Account) -> list[Lot]:
-    """What is left of each redemption that has an expiry date, soonest first.
-
-    Money leaving the account is taken from the soonest-expiring lot first (the careful
-    assumption, and what a plan spends first); money arriving without an expiry date does not
-    refill lots, but undoing a spend puts back what it took. Reversing a redemption removes its
-    lot.
-
-    The cost does not follow the length of the ledger: the replay starts at the first expiring
-    redemption, and whenever every lot is used up it jumps to the next entry that can change
-    that (another expiring redemption, or the undo of a spend that took from a lot, or of a
-    lot). An account that never had an expiring redemption costs a single lookup.
-    """
-    cursor = _next_lot_event(session, account, 0, ())
-    left: dict[int, int] = {}
-    due: dict[int, date] = {}
-    took: dict[int, list[tuple[int, int]]] = {}  # outflow entry -> (lot, amount) it took
-    while cursor is not None:
-        rows = session.execute(
-            select(Entry.id, Entry.kind, Entry.amount, Entry.expires_on, Entry.reverses_id)
-            .where(Entry.account_id == account.id, Entry.id >= cursor)
-            .order_by(Entry.id)
-            .limit(_LOT_BATCH)
-        ).all()
-        cursor = rows[-1][0] + 1 if len(rows) == _LOT_BATCH else None
-        for entry_id, kind, amount, expires_on, reverses_id in rows:
-            _replay(left, due, took, entry_id, kind, amount, expires_on, reverses_id)
-            if not any(left.values()):
-                cursor = _next_lot_event(session, account, entry_id, [*took, *left])
-                break
-    lots = [Lot(amount, due[i], i) for i, amount in left.items() if amount > 0]
-    return sorted(lots, key=lambda lot: (lot.expires_on, lot.entry_id))
-
-
-_LOT_BATCH = 2_000
-
-
-def _replay(
-    left: dict[int, int],
-    due: dict[int, date],
-    took: dict[int, list[tuple[int, int]]],
-    entry_id: int,
-    kind: str,
-    amount: int,
-    expires_on: date | None,
-    reverses_id: int | None,
-) -> None:
-    """Apply one entry to the lots (``left``: what each still holds), in ledger order."""
-    if kind == "redeem" and expires_on is not None:
-        left[entry_id], due[entry_id] = amount, expires_on
-        return
-    if kind == "reversal" and reverses_id in took:
-        # Undoing a spend puts back what it took from each lot still there.
-        for lot_id, taken in took.pop(reverses_id):
-            if lot_id in left:
-                left[lot_id] += taken
-                amount -= taken
-    if kind == "reversal" and reverses_id in left:
-        # The reversal takes back what is left of the lot; the rest came from other money.
-        amount += left.pop(reverses_id)
-    owed = -amount
-    takes: list[tuple[int, int]] = []
-    for lot_id in sorted(left, key=lambda i: (due[i], i)):
-        if owed <= 0:
-            break
-        take = min(owed, left[lot_id])
-        if take:
-            left[lot_id] -= take
-            takes.append((lot_id, take))
-        owed -= take
-    if takes:
-        took[entry_id] = takes
-
-
-def _next_lot_event(
-    session: Session, account: Account, after: int, watched: Iterable[int]
-) -> int | None:
-    """The first entry after ``after`` that can change the lots once they are used up: an
-    expiring redemption, or the reversal of one of the ``watched`` entries (the spends that took
-    from a lot, and the lots). ``None`` when there is none."""
-    found = session.scalar(
-        select(func.min(Entry.id)).where(
-            Entry.account_id == account.id, Entry.expires_on.is_not(None), Entry.id > after
-        )
-    )
-    ids = list(watched)
-    for start in range(0, len(ids), 500):  # reverses_id is unique, so each is an index lookup
-        undo = session.scalar(
-            select(func.min(Entry.id)).where(
-                Entry.reverses_id.in_(ids[start : start + 500]), Entry.id > after
-            )
-        )
-        if undo is not None and (found is None or undo < found):
-            found = undo
-    return found
 
 
 # -- entries ----------------------------------------------------------------------------------
@@ -527,7 +267,8 @@ def refuse_known_code(session: Session, code: tuple[str, str]) -> None:
     """Refuse a claim code already logged (and not undone), naming when and where."""
     first = live_code_entry(session, code[1])
     if first is not None:
-        owner = find_account_by_id(session, first.account_id)
+        owner = session.get(Account, first.account_id)
+        assert owner is not None
         raise Refused(
             f"claim code ****{code[0]} was already logged on {first.occurred_on} "
             f"to account {owner.name} (entry {first.id})"

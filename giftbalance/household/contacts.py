@@ -13,11 +13,11 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from giftbalance import ledger
-from giftbalance.dates import now
 from giftbalance.errors import InputError, NotFound
-from giftbalance.models import CHANNELS, OUTCOMES, Account, Contact
-from giftbalance.text import note_text, one_line
+from giftbalance.ledger import accounts
+from giftbalance.storage.models import CHANNELS, OUTCOMES, Account, Contact
+from giftbalance.values.dates import now
+from giftbalance.values.text import note_text, one_line
 
 MAX_SHORT = 200
 
@@ -58,7 +58,7 @@ def add_contact(
     text = note_text(summary, "summary")
     if not text:
         raise InputError("the summary cannot be empty: say what was asked and what was answered")
-    about: Account | None = ledger.find_account(session, account) if account else None
+    about: Account | None = accounts.find_account(session, account) if account else None
     stamp = now()
     contact = Contact(
         occurred_at=occurred_at or stamp,

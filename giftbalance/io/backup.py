@@ -10,128 +10,35 @@ and ``pg_restore``; see the README's section 'Keeping your records safe'), and :
 from __future__ import annotations
 
 import os
-import secrets
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from giftbalance.errors import DatabaseError, Refused
+from giftbalance.storage.files import (
+    copy_bytes,
+    dated_name,
+    fsync_path,
+    private_temp,
+    remove,
+)
+from giftbalance.storage.sqlite import backup_into, connect, copy_sqlite, side_files
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
     from sqlalchemy.orm import Session
 
-    from giftbalance.db import Database
+    from giftbalance.storage.db import Database
 
-#: How long backup and restore wait for a writer to finish, in seconds.
-LOCK_WAIT_S = 60
 PG_BACKUP_HINT = (
     "on PostgreSQL, back up with the server's tools: pg_dump -Fc -f FILE DBNAME "
     "(restore with: pg_restore --clean -d DBNAME FILE); see the README's section 'Keeping your records safe'"
 )
-
-
-# -- files -------------------------------------------------------------------------------------
-
-
-def _private_temp(near: Path) -> Path:
-    """A new empty file (mode 0600) in ``near``'s folder, for writing ``near`` atomically."""
-    for _ in range(100):
-        candidate = near.with_name(f".{near.name}.tmp-{secrets.token_hex(4)}")
-        try:
-            fd = os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        except FileExistsError:
-            continue
-        os.close(fd)
-        return candidate
-    raise OSError(f"cannot create a temporary file beside {near}")  # pragma: no cover
-
-
-def _fsync(path: Path) -> None:
-    """Flush a file, or a folder (a rename is durable only once its folder is synced)."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _unlink(path: Path) -> None:
-    with suppress(FileNotFoundError):
-        path.unlink()
-
-
-def _connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
-    """A plain sqlite3 connection (none of giftbalance's pragmas, so no WAL switch)."""
-    if read_only:
-        uri = "file:" + _quote(path) + "?mode=ro"
-        return sqlite3.connect(uri, uri=True, timeout=LOCK_WAIT_S, isolation_level=None)
-    return sqlite3.connect(path, timeout=LOCK_WAIT_S, isolation_level=None)
-
-
-def _quote(path: Path) -> str:
-    from urllib.parse import quote
-
-    return quote(str(path.resolve()))
-
-
-def copy_sqlite(source: Path, target: Path, *, replace: bool = False) -> None:
-    """Write a consistent copy of the SQLite database ``source`` to ``target``, mode 0600.
-
-    The copy is one read transaction of SQLite's online backup API, so writers elsewhere carry
-    on and the copy holds exactly the transactions committed when it started. It is written to
-    a temporary file beside ``target``, switched to a rollback journal (one self-contained file,
-    no ``-wal``), synced, and only then put in place: a crash leaves no half-written ``target``.
-
-    Raises :class:`FileExistsError` when ``target`` exists and ``replace`` is false, and
-    ``sqlite3.Error`` when ``source`` cannot be read.
-    """
-    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if target.exists() and not replace:
-        raise FileExistsError(target)
-    temp = _private_temp(target)
-    try:
-        _backup_into(source, temp)
-        _fsync(temp)
-        if replace:
-            os.replace(temp, target)
-        else:
-            _link_new(temp, target)
-        _fsync(target.parent)
-    finally:
-        _unlink(temp)
-
-
-def _backup_into(source: Path, dest: Path, *, read_only: bool = False) -> None:
-    """Copy ``source`` into the (new, empty) file ``dest`` with SQLite's online backup API and
-    switch the copy to a rollback journal, so it is one self-contained file."""
-    src = _connect(source, read_only=read_only)
-    try:
-        dst = _connect(dest)
-        try:
-            src.backup(dst)
-            dst.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            dst.close()
-    finally:
-        src.close()
-
-
-def _link_new(temp: Path, target: Path) -> None:
-    """Put ``temp`` at ``target`` only if nothing is there (raises FileExistsError)."""
-    try:
-        os.link(temp, target)
-    except FileExistsError:
-        raise
-    except OSError:  # a file system without hard links: check, then rename
-        if target.exists():
-            raise FileExistsError(target) from None
-        os.replace(temp, target)
 
 
 # -- check -------------------------------------------------------------------------------------
@@ -205,7 +112,7 @@ def _dangling(column: str, value: object, parent: str) -> str:
 
 
 def _money(minor: int, currency: str) -> str:
-    from giftbalance.money import show_money
+    from giftbalance.values.money import show_money
 
     try:
         return show_money(minor, currency)
@@ -245,7 +152,7 @@ def ledger_problems(session: Session) -> list[Problem]:
 def _reference_problems(session: Session, tables: dict[str, set[str]]) -> list[Problem]:
     from sqlalchemy import select
 
-    from giftbalance.models import Base
+    from giftbalance.storage.models import Base
 
     problems: list[Problem] = []
     for table in Base.metadata.sorted_tables:
@@ -273,7 +180,7 @@ def _reference_problems(session: Session, tables: dict[str, set[str]]) -> list[P
 def _balance_problems(session: Session) -> list[Problem]:
     from sqlalchemy import select
 
-    from giftbalance.models import Account, Entry
+    from giftbalance.storage.models import Account, Entry
 
     currency_of = dict(session.execute(select(Account.id, Account.currency)).all())
     running: dict[int, int] = defaultdict(int)
@@ -325,7 +232,7 @@ def _reversal_problems(session: Session) -> list[Problem]:
     from sqlalchemy import select
     from sqlalchemy.orm import aliased
 
-    from giftbalance.models import Entry
+    from giftbalance.storage.models import Entry
 
     original = aliased(Entry)
     rows = session.execute(
@@ -377,7 +284,7 @@ def _reversal_problems(session: Session) -> list[Problem]:
 def _purchase_problems(session: Session) -> list[Problem]:
     from sqlalchemy import select
 
-    from giftbalance.models import Entry, Need, Purchase
+    from giftbalance.storage.models import Entry, Need, Purchase
 
     rows = session.execute(
         select(Purchase.id, Purchase.entry_id, Entry.kind, Entry.currency, Need.id, Need.currency)
@@ -416,7 +323,7 @@ class Summary:
 
 def summarise(path: Path) -> Summary:
     """Read the schema revision and counts of a giftbalance SQLite file (read-only)."""
-    conn = _connect(path, read_only=True)
+    conn = connect(path, read_only=True)
     try:
         return _summary(conn, path)
     finally:
@@ -515,7 +422,7 @@ def staged_restore(db_path: Path | None, source: Path) -> Iterator[StagedRestore
     the ledger's invariants; otherwise :class:`BadBackup` is raised (exit 1) and nothing
     changes. The staged copy is removed when the block ends, unless :func:`install` used it.
     """
-    from giftbalance.db import SCHEMA_HEAD, _known_revisions
+    from giftbalance.storage.schema import SCHEMA_HEAD, known_revisions
 
     target = _require_sqlite(db_path, "restore")
     source = source.expanduser().absolute()
@@ -524,10 +431,10 @@ def staged_restore(db_path: Path | None, source: Path) -> Iterator[StagedRestore
     if _same_file(source, target):
         raise Refused(f"{source} is the database itself; nothing to restore")
     target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    staged = _private_temp(target)
+    staged = private_temp(target)
     try:
         try:
-            _backup_into(source, staged, read_only=True)
+            backup_into(source, staged, read_only=True)
         except sqlite3.OperationalError as exc:  # no room beside the database, say
             raise DatabaseError(f"cannot copy {source} beside {target}: {exc}") from None
         except sqlite3.DatabaseError as exc:
@@ -535,7 +442,7 @@ def staged_restore(db_path: Path | None, source: Path) -> Iterator[StagedRestore
         summary = summarise(staged)
         if summary.revision is None:
             raise BadBackup(f"{source} is not a giftbalance database (it has no schema version)")
-        if summary.revision not in _known_revisions():
+        if summary.revision not in known_revisions():
             raise BadBackup(
                 f"{source} has schema {summary.revision}, newer than this giftbalance "
                 f"({SCHEMA_HEAD}); upgrade giftbalance first"
@@ -551,10 +458,10 @@ def staged_restore(db_path: Path | None, source: Path) -> Iterator[StagedRestore
                 f"{'s' if len(problems) != 1 else ''}); not restored",
                 problems,
             )
-        _fsync(staged)
+        fsync_path(staged)
         yield StagedRestore(source, target, staged, summary)
     finally:
-        _unlink(staged)
+        remove(staged)
 
 
 def _check_file(path: Path) -> list[Problem]:
@@ -607,7 +514,7 @@ def _write_into(live: sqlite3.Connection, staged: StagedRestore, *, keep_previou
     if keep_previous:
         staged.previous = dated_name(staged.target, "before-restore")
         copy_sqlite(staged.target, staged.previous)
-    src = _connect(staged.staged)
+    src = connect(staged.staged)
     try:
         page_size = live.execute("PRAGMA page_size").fetchone()[0]
         if src.execute("PRAGMA page_size").fetchone()[0] != page_size:
@@ -622,18 +529,16 @@ def _write_into(live: sqlite3.Connection, staged: StagedRestore, *, keep_previou
 
 
 def _replace_file(staged: StagedRestore, *, keep_previous: bool) -> None:
-    from giftbalance.db import sqlite_side_files
-
     target = staged.target
     if keep_previous and target.exists():
         staged.previous = dated_name(target, "damaged")
-        _copy_bytes(target, staged.previous)
+        copy_bytes(target, staged.previous)
     # The side files go first: a crash after the rename but before their removal would
     # otherwise leave the old database's WAL to be replayed into the new one.
-    for side in sqlite_side_files(target):
-        _unlink(side)
+    for side in side_files(target):
+        remove(side)
     os.replace(staged.staged, target)
-    _fsync(target.parent)
+    fsync_path(target.parent)
     os.chmod(target, 0o600)
 
 
@@ -642,7 +547,7 @@ def _open_live(target: Path) -> sqlite3.Connection | None:
     database at all (a locked or unreadable one raises)."""
     if not target.exists():
         return None
-    conn = _connect(target)
+    conn = connect(target)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.OperationalError:
@@ -652,23 +557,3 @@ def _open_live(target: Path) -> sqlite3.Connection | None:
         conn.close()
         return None
     return conn
-
-
-def dated_name(target: Path, label: str) -> Path:
-    """A free name beside ``target`` for a copy: ``NAME.LABEL-YYYYmmdd-HHMMSS.db``."""
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    candidate = target.with_name(f"{target.stem}.{label}-{stamp}{target.suffix}")
-    n = 1
-    while candidate.exists():
-        n += 1
-        candidate = target.with_name(f"{target.stem}.{label}-{stamp}-{n}{target.suffix}")
-    return candidate
-
-
-def _copy_bytes(source: Path, target: Path) -> None:
-    fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    with os.fdopen(fd, "wb") as out, source.open("rb") as src:
-        while chunk := src.read(1 << 20):
-            out.write(chunk)
-        out.flush()
-        os.fsync(out.fileno())

@@ -19,13 +19,14 @@ from decimal import Decimal
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
-from giftbalance import ledger, recurrence
-from giftbalance.dates import now, today
 from giftbalance.errors import InputError, NotFound, Refused
-from giftbalance.members import find_member
-from giftbalance.models import PRIORITIES, Account, Entry, Member, Need, Purchase
-from giftbalance.money import Money, tax_on
-from giftbalance.text import note_text, one_line, required_line
+from giftbalance.household.members import find_member
+from giftbalance.ledger import accounts, entries
+from giftbalance.storage.models import PRIORITIES, Account, Entry, Member, Need, Purchase
+from giftbalance.values import recurrence
+from giftbalance.values.dates import now, today
+from giftbalance.values.money import Money, tax_on
+from giftbalance.values.text import note_text, one_line, required_line
 
 MAX_NAME = 200
 MAX_QUANTITY = 10_000
@@ -124,12 +125,12 @@ def default_currency(session: Session) -> str:
     Raises :class:`Refused` with the how-to when there is no account, and :class:`InputError`
     when active accounts hold several currencies and none is the default.
     """
-    default = ledger.default_account(session)
+    default = accounts.default_account(session)
     if default is not None and default.archived_at is None:
         return default.currency
-    active = ledger.accounts(session)
+    active = accounts.accounts(session)
     if not active:
-        raise Refused(ledger.NO_ACCOUNT_HELP)
+        raise Refused(accounts.NO_ACCOUNT_HELP)
     currencies = sorted({a.currency for a in active})
     if len(currencies) == 1:
         return currencies[0]
@@ -155,7 +156,7 @@ def price_currency(session: Session, account: str | None, need_id: int | None = 
     need's own currency; else :func:`default_currency`.
     """
     if account is not None:
-        return ledger.resolve_account(session, account).currency
+        return accounts.resolve_account(session, account).currency
     if need_id is not None:
         return find_need(session, need_id).currency
     return default_currency(session)
@@ -234,7 +235,7 @@ def list_needs(
     if member is not None:
         query = query.where(Need.member_id == find_member(session, member).id)
     if account is not None:
-        chosen = ledger.find_account(session, account)
+        chosen = accounts.find_account(session, account)
         query = query.where(
             or_(
                 Need.account_id == chosen.id,
@@ -320,14 +321,14 @@ def build_need(session: Session, fields: NeedFields) -> Need:
     """
     if fields.name is None or fields.price is None:
         raise InputError("a need has at least a name and a price")
-    account = ledger.resolve_account(session, fields.account) if fields.account else None
+    account = accounts.resolve_account(session, fields.account) if fields.account else None
     if account is not None:
         price = _check_price(fields.price, account.currency)
     else:
         price = fields.price
-        held = {a.currency for a in ledger.accounts(session)}
+        held = {a.currency for a in accounts.accounts(session)}
         if not held:
-            raise Refused(ledger.NO_ACCOUNT_HELP)
+            raise Refused(accounts.NO_ACCOUNT_HELP)
         if price.currency not in held:
             raise InputError(
                 f"no account holds {price.currency}; give the need an account in its currency"
@@ -392,7 +393,7 @@ def edit_need(
     if fields.name is not None:
         need.name = clean_need_name(fields.name)
     if fields.account is not None:
-        account = ledger.resolve_account(session, fields.account)
+        account = accounts.resolve_account(session, fields.account)
         if fields.price is None and account.currency != need.currency:
             raise Refused(
                 f"need {need.id} is priced in {need.currency} but {account.name} is in "
@@ -487,7 +488,7 @@ def reopen_need(session: Session, need_id: int) -> Need:
                 "household; add it again for someone else"
             )
     if need.account_id is not None:
-        account = ledger.find_account_by_id(session, need.account_id)
+        account = accounts.find_account_by_id(session, need.account_id)
         if account.archived_at is not None:
             raise Refused(
                 f"need {need.id} ({need.name}) is pinned to account {account.name!r}, which is "
@@ -513,14 +514,14 @@ def purchase_account(
     open and for an account in another currency than the need's price."""
     need = _open_need(session, need_id, "buy")
     if account is None and need.account_id is not None:
-        chosen = ledger.find_account_by_id(session, need.account_id)
+        chosen = accounts.find_account_by_id(session, need.account_id)
         if chosen.archived_at is not None:
             raise Refused(
                 f"need {need.id} is pinned to account {chosen.name!r}, which is archived; "
                 "pass --account NAME"
             )
     else:
-        chosen = ledger.resolve_account(session, account, choose=choose)
+        chosen = accounts.resolve_account(session, account, choose=choose)
     if chosen.currency != need.currency:
         raise Refused(
             f"need {need.id} is priced in {need.currency} but {chosen.name} is in "
@@ -585,7 +586,7 @@ def buy(
     rate = Decimal(chosen.tax_rate)
     cost, unit_tax = assumed_cost(Money(need.unit_price, need.currency), count, rate)
     amount = paid if paid is not None else cost
-    entry = ledger.spend(
+    entry = entries.spend(
         session, chosen, amount, occurred_on=occurred_on, note=f"bought: {need.name} x {count}"
     )
     occurrence = need.next_date if need.rule else None

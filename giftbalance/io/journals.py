@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from giftbalance.money import data_money
+from giftbalance.values.money import data_money
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -73,16 +73,16 @@ def load(session: Session) -> JournalData:
     bought, read in one snapshot."""
     from sqlalchemy import select
 
-    from giftbalance import ledger
-    from giftbalance.export import one_snapshot
-    from giftbalance.models import Entry, Need, Purchase
+    from giftbalance.io.export import one_snapshot
+    from giftbalance.ledger import accounts, entries
+    from giftbalance.storage.models import Entry, Need, Purchase
 
     one_snapshot(session)
-    accounts = [
+    journal_accounts = [
         JournalAccount(
-            a.id, a.name, a.store, a.currency, a.created_at.date(), ledger.balance(session, a)
+            a.id, a.name, a.store, a.currency, a.created_at.date(), entries.balance(session, a)
         )
-        for a in sorted(ledger.accounts(session, include_archived=True), key=lambda a: a.id)
+        for a in sorted(accounts.accounts(session, include_archived=True), key=lambda a: a.id)
     ]
     needs = dict(
         session.execute(
@@ -102,8 +102,8 @@ def load(session: Session) -> JournalData:
             Entry.reverses_id,
         ).order_by(Entry.id)
     ).all()
-    entries = [JournalEntry(*row, need=needs.get(row[0])) for row in rows]
-    return JournalData(accounts, entries)
+    journal_entries = [JournalEntry(*row, need=needs.get(row[0])) for row in rows]
+    return JournalData(journal_accounts, journal_entries)
 
 
 # -- names --------------------------------------------------------------------------------------

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from giftbalance.dates import WEEKDAYS
 from giftbalance.errors import InputError
+from giftbalance.values.dates import WEEKDAYS
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -25,7 +25,7 @@ def check_key(key: str) -> str:
 
 def get(session: Session, key: str) -> str:
     """The stored value of ``key``, or its default."""
-    from giftbalance.models import Setting
+    from giftbalance.storage.models import Setting
 
     row = session.get(Setting, check_key(key))
     return row.value if row is not None else DEFAULTS[key]
@@ -37,7 +37,7 @@ def all_settings(session: Session) -> dict[str, str]:
 
 def put(session: Session, key: str, value: str) -> None:
     """Store ``value`` (already validated by :func:`validate`)."""
-    from giftbalance.models import Setting
+    from giftbalance.storage.models import Setting
 
     row = session.get(Setting, check_key(key))
     if row is None:

@@ -18,13 +18,15 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from giftbalance import ledger, needs, recurrence
-from giftbalance.csvfiles import check_header
-from giftbalance.dates import DateError, parse_date
 from giftbalance.errors import BadRows, GiftbalanceError, InputError, Problem
-from giftbalance.members import find_member
-from giftbalance.models import Need
-from giftbalance.money import CURRENCY_DIGITS, Money, MoneyError, format_money, parse_money
+from giftbalance.household import needs
+from giftbalance.household.members import find_member
+from giftbalance.io.csvfiles import check_header
+from giftbalance.ledger import accounts
+from giftbalance.storage.models import Need
+from giftbalance.values import recurrence
+from giftbalance.values.dates import DateError, parse_date
+from giftbalance.values.money import CURRENCY_DIGITS, Money, MoneyError, format_money, parse_money
 
 HEADER = (
     "name",
@@ -119,7 +121,9 @@ def _row_need(session: Session, row: Row, default: Callable[[], str]) -> Need:
 
     account_currency: list[str] = []
     check("name", needs.clean_need_name)
-    check("account", lambda v: account_currency.append(ledger.resolve_account(session, v).currency))
+    check(
+        "account", lambda v: account_currency.append(accounts.resolve_account(session, v).currency)
+    )
     price: list[Money] = []
     if not (get("account") and not account_currency):  # a bad account already says why
         price_text = get("price") or ""

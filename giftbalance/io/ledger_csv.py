@@ -28,18 +28,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from giftbalance.csvfiles import check_header
-from giftbalance.dates import DateError, parse_date
 from giftbalance.errors import BadRows, InputError, Problem
-from giftbalance.ledger import check_redemption
-from giftbalance.money import Money, MoneyError, parse_currency, parse_money, show_money
-from giftbalance.text import note_text
+from giftbalance.io.csvfiles import check_header
+from giftbalance.ledger.entries import check_redemption
+from giftbalance.values.dates import DateError, parse_date
+from giftbalance.values.money import Money, MoneyError, parse_currency, parse_money, show_money
+from giftbalance.values.text import note_text
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from giftbalance.ledger import AccountEntry
-    from giftbalance.models import Account
+    from giftbalance.ledger.entries import AccountEntry
+    from giftbalance.storage.models import Account
 
 REQUIRED_COLUMNS = ("date", "kind", "amount")
 OPTIONAL_COLUMNS = ("account", "currency", "note", "giver", "expires_on")
@@ -181,7 +181,7 @@ class _Cells:
     in a large file, and :func:`parse_date` (dateutil) is the slowest step of a row."""
 
     def __init__(self, accounts: Sequence[_Account], fallback: _Account | None) -> None:
-        from giftbalance.ledger import name_key
+        from giftbalance.ledger.accounts import name_key
 
         self.name_key = name_key
         self.by_key = {name_key(a.name): a for a in accounts}
@@ -281,7 +281,7 @@ def check_rows(
     another account than ``fallback`` is bad, so ``--account`` never silently moves money. Rows
     are checked as if the bad rows before them were not there.
     """
-    from giftbalance.ledger import AccountEntry
+    from giftbalance.ledger.entries import AccountEntry
 
     plain = [_Account(a.id, a.name, a.currency, a.archived_at is not None) for a in accounts]
     chosen = next((a for a in plain if fallback is not None and a.id == fallback.id), None)
@@ -429,32 +429,32 @@ def import_table(
     bad row, or :class:`InputError`/:class:`~giftbalance.errors.NotFound` when no account can be
     chosen; in every failure nothing is written.
     """
-    from giftbalance import ledger
+    from giftbalance.ledger import accounts, entries
 
     if not table.rows:
         raise InputError(f"{table.source} has a header but no rows; nothing to import")
     fallback: Account | None = None
     if account is not None:
-        fallback = ledger.resolve_account(session, account)
+        fallback = accounts.resolve_account(session, account)
     elif "account" not in table.columns:
-        fallback = ledger.resolve_account(session, None)
-    every = ledger.accounts(session, include_archived=True)
-    balances = {a.id: ledger.balance(session, a) for a in every}
-    entries, problems = check_rows(table, every, balances, fallback=fallback, progress=progress)
+        fallback = accounts.resolve_account(session, None)
+    every = accounts.accounts(session, include_archived=True)
+    balances = {a.id: entries.balance(session, a) for a in every}
+    rows, problems = check_rows(table, every, balances, fallback=fallback, progress=progress)
     if problems:
         raise BadRows(table.source, problems)
     if dry_run:
         finals = dict(balances)
-        for entry in entries:
+        for entry in rows:
             finals[entry.account_id] += entry.amount
     else:
-        finals = {**balances, **ledger.append_in_order(session, entries, progress=progress)}
+        finals = {**balances, **entries.append_in_order(session, rows, progress=progress)}
     touched: dict[int, int] = {}
-    for entry in entries:
+    for entry in rows:
         touched[entry.account_id] = touched.get(entry.account_id, 0) + 1
     changes = [
         AccountChange(a.name, a.currency, balances[a.id], finals[a.id], touched[a.id])
         for a in every
         if a.id in touched
     ]
-    return ImportResult(rows=len(entries), accounts=changes, written=not dry_run)
+    return ImportResult(rows=len(rows), accounts=changes, written=not dry_run)

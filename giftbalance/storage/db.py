@@ -14,29 +14,23 @@ import os
 import stat
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from giftbalance.errors import DatabaseError
+from giftbalance.storage.files import create_private, private_temp, publish_new, remove
+from giftbalance.storage.paths import ENV_DB, default_db_path
+from giftbalance.storage.schema import SCHEMA_HEAD, alembic_config, known_revisions
+from giftbalance.storage.sqlite import side_files
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
     from sqlalchemy.orm import Session
 
-#: The newest migration shipped with this version (tests check it matches alembic's head).
-SCHEMA_HEAD = "0002"
 #: How long a writer waits for another writer before giving up, in seconds.
 BUSY_TIMEOUT_S = 60
 _WRITE_LOCK_KEY = 0x6769667462  # "giftb": the PostgreSQL advisory lock writers take
-ENV_DB = "GIFTBALANCE_DB"
-
-
-def default_db_path() -> Path:
-    """The default database: ``giftbalance.db`` in the platform's user data directory."""
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("giftbalance", appauthor=False)) / "giftbalance.db"
 
 
 def resolve_url(option: str | None) -> str:
@@ -61,15 +55,6 @@ def sqlite_path(url: str) -> Path | None:
     return Path(rest)
 
 
-def _create_private_file(path: Path) -> None:
-    """Create an empty file only its owner can read.
-
-    Raises :class:`FileExistsError` when the file exists already.
-    """
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
-    os.close(fd)
-
-
 def _create_sqlite(path: Path) -> None:
     """Create a new SQLite database at ``path``, already in WAL mode with the schema at head.
 
@@ -78,31 +63,23 @@ def _create_sqlite(path: Path) -> None:
     making it at once cannot get in each other's way: the first link wins and the others use
     that one. Raises :class:`OSError` when the folder cannot be written.
     """
-    import secrets
-
-    staged = path.with_name(f".{path.name}.new-{os.getpid()}-{secrets.token_hex(4)}")
-    _create_private_file(staged)
+    staged = private_temp(path, "new")
     try:
         staging = Database("sqlite:///" + str(staged), migrate=False)
         try:
             staging.upgrade()
         finally:
             staging.dispose()
-        try:
-            os.link(staged, path)
-        except FileExistsError:
-            pass  # another process made it first: use theirs
-        except OSError:  # a file system without hard links
-            if not path.exists():
-                os.replace(staged, path)
+        with suppress(FileExistsError):  # another process made it first: use theirs
+            publish_new(staged, path)
     finally:
-        for leftover in (staged, *sqlite_side_files(staged)):
-            leftover.unlink(missing_ok=True)
+        for leftover in (staged, *side_files(staged)):
+            remove(leftover)
 
 
 def _warn_if_shared(path: Path) -> None:
     # SQLite gives the -wal and -shm files the database's mode, but an old copy may differ.
-    for candidate in (path, *sqlite_side_files(path)):
+    for candidate in (path, *side_files(path)):
         try:
             mode = candidate.stat().st_mode
         except FileNotFoundError:
@@ -114,16 +91,6 @@ def _warn_if_shared(path: Path) -> None:
                 file=sys.stderr,
             )
             return
-
-
-def sqlite_side_files(path: Path) -> tuple[Path, Path, Path]:
-    """The files SQLite keeps beside a database: ``-wal``, ``-shm`` and ``-journal``."""
-    name = path.name
-    return (
-        path.with_name(name + "-wal"),
-        path.with_name(name + "-shm"),
-        path.with_name(name + "-journal"),
-    )
 
 
 def _disk_full(path: Path | None) -> bool:
@@ -173,7 +140,7 @@ class Database:
                 if migrate and not self.path.exists():
                     _create_sqlite(self.path)
                 else:
-                    _create_private_file(self.path)
+                    create_private(self.path)
             except FileExistsError:  # the usual case (or another process just created it)
                 _warn_if_shared(self.path)
             except OSError as exc:
@@ -222,7 +189,7 @@ class Database:
             raise DatabaseError(self._open_error(exc)) from None
 
     def _check_known(self, current: str | None) -> None:
-        if current is not None and current not in _known_revisions():
+        if current is not None and current not in known_revisions():
             raise DatabaseError(
                 f"database {self.display} has schema {current}, newer than this giftbalance "
                 f"({SCHEMA_HEAD}); upgrade giftbalance"
@@ -253,7 +220,7 @@ class Database:
                 return  # another process upgraded it while this one waited for the lock
             self._check_known(current)
             if current is not None and self.path is not None:
-                from giftbalance.maintenance import dated_name
+                from giftbalance.storage.files import dated_name
 
                 backup = dated_name(self.path, "backup")
                 self.copy_sqlite_file(backup)
@@ -267,10 +234,10 @@ class Database:
     def copy_sqlite_file(self, target: Path, *, replace: bool = False) -> None:
         """A consistent copy of the SQLite database (online backup API), mode 0600.
 
-        See :func:`giftbalance.maintenance.copy_sqlite`; raises :class:`FileExistsError` when
+        See :func:`giftbalance.storage.sqlite.copy_sqlite`; raises :class:`FileExistsError` when
         ``target`` exists and ``replace`` is false.
         """
-        from giftbalance.maintenance import copy_sqlite
+        from giftbalance.storage.sqlite import copy_sqlite
 
         assert self.path is not None
         copy_sqlite(self.path, target, replace=replace)
@@ -339,30 +306,3 @@ def _sqlite_on_begin(conn: Connection) -> None:
 def _reason(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None)
     return str(orig or exc).splitlines()[0]
-
-
-def migrations_dir() -> Path:
-    """The folder holding ``env.py`` and ``versions/``.
-
-    An installed wheel carries it as ``giftbalance/migrations``; in a source checkout (and an
-    editable install) it is the repository's top-level ``alembic/`` folder.
-    """
-    package = Path(__file__).resolve().parent
-    for candidate in (package / "migrations", package.parent / "alembic"):
-        if (candidate / "env.py").is_file():
-            return candidate
-    raise DatabaseError("giftbalance is installed without its migrations")  # pragma: no cover
-
-
-def _known_revisions() -> set[str]:
-    return {p.name.split("_", 1)[0] for p in (migrations_dir() / "versions").glob("*.py")}
-
-
-def alembic_config(url: str) -> Any:
-    """An Alembic ``Config`` pointing at the packaged migrations."""
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(migrations_dir()))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    return config

@@ -24,9 +24,17 @@ from typing import Final, Literal, NamedTuple
 import numpy as np
 import pandas as pd
 
-from giftbalance.advice import checkout_reminders
-from giftbalance.dates import WEEKDAYS
-from giftbalance.planner import AccountPlan, ExpiringLot, GiftCard, Order, Plan, PlanLine, Unplanned
+from giftbalance.household.advice import checkout_reminders
+from giftbalance.plan.planner import (
+    AccountPlan,
+    ExpiringLot,
+    GiftCard,
+    Order,
+    Plan,
+    PlanLine,
+    Unplanned,
+)
+from giftbalance.values.dates import WEEKDAYS
 
 #: How far ahead the "expiring soon" section looks.
 EXPIRY_WINDOW_WEEKS = 4

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from giftbalance import advice
-from giftbalance.money import Money, format_money
+from giftbalance.household import advice
+from giftbalance.values.money import Money, format_money
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -137,14 +137,15 @@ def checklist_lines(state: ChecklistState) -> list[str]:
 def gather(session: Session, account: str | None = None) -> ChecklistState:
     """Read the checklist's state: every active account (or only ``account``), the open
     needs it can pay for, the current members and the contact log."""
-    from giftbalance import contacts, ledger, members, needs
+    from giftbalance.household import contacts, members, needs
+    from giftbalance.ledger import accounts, entries
 
     if account is not None:
-        chosen = [ledger.find_account(session, account)]
+        chosen = [accounts.find_account(session, account)]
         named: str | None = chosen[0].name
     else:
-        chosen = ledger.accounts(session)
-        default = ledger.default_account(session)
+        chosen = accounts.accounts(session)
+        default = accounts.default_account(session)
         if default is not None and default.archived_at is None:
             named = default.name
         else:
@@ -153,7 +154,7 @@ def gather(session: Session, account: str | None = None) -> ChecklistState:
     total, pending = contacts.counts(session)
     return ChecklistState(
         accounts=tuple(
-            AccountState(a.name, a.store, Money(ledger.balance(session, a), a.currency))
+            AccountState(a.name, a.store, Money(entries.balance(session, a), a.currency))
             for a in chosen
         ),
         account=named,

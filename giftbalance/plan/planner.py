@@ -24,9 +24,9 @@ from math import isqrt
 from types import MappingProxyType
 from typing import Any
 
-from giftbalance.advice import checkout_reminders
-from giftbalance.money import Money, data_money, tax_on
-from giftbalance.recurrence import occurrences
+from giftbalance.household.advice import checkout_reminders
+from giftbalance.values.money import Money, data_money, tax_on
+from giftbalance.values.recurrence import occurrences
 
 #: Need priorities, most important first (the same values as ``giftbalance.models.PRIORITIES``).
 PRIORITIES = ("must", "high", "normal", "low")

@@ -24,12 +24,14 @@ import pandas as pd
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from giftbalance import ledger, planning, settings
-from giftbalance.dates import week_start
 from giftbalance.errors import InputError
-from giftbalance.models import Account, Contact, Entry, Member, Need, Purchase
-from giftbalance.planner import make_plan
-from giftbalance.report import LedgerRow, PurchaseRow, ReportAccount, ReportData
+from giftbalance.ledger import accounts
+from giftbalance.plan import load as plan_load
+from giftbalance.plan.planner import make_plan
+from giftbalance.report.weekly import LedgerRow, PurchaseRow, ReportAccount, ReportData
+from giftbalance.storage import settings
+from giftbalance.storage.models import Account, Contact, Entry, Member, Need, Purchase
+from giftbalance.values.dates import week_start
 
 
 def report_weeks(first: date, week: date) -> int:
@@ -37,10 +39,10 @@ def report_weeks(first: date, week: date) -> int:
     default 12 weeks, or up to and including ``week``. Raises :class:`InputError` beyond the
     planner's limit."""
     ahead = (week - first).days // 7
-    weeks = max(planning.DEFAULT_WEEKS, ahead + 1)
-    if weeks > planning.MAX_WEEKS:
+    weeks = max(plan_load.DEFAULT_WEEKS, ahead + 1)
+    if weeks > plan_load.MAX_WEEKS:
         raise InputError(
-            f"--week {week} is too far ahead: the plan reaches {planning.MAX_WEEKS} weeks at most"
+            f"--week {week} is too far ahead: the plan reaches {plan_load.MAX_WEEKS} weeks at most"
         )
     return weeks
 
@@ -120,8 +122,8 @@ def load(session: Session, *, day: date, account: str | None, today: date) -> Re
     week = week_start(day, first_weekday)
     first = week_start(today, first_weekday)
     weeks = report_weeks(first, week)
-    chosen = [ledger.find_account(session, account)] if account else ledger.accounts(session)
-    inputs = planning.load(session, account=account, start=first, weeks=weeks)
+    chosen = [accounts.find_account(session, account)] if account else accounts.accounts(session)
+    inputs = plan_load.load(session, account=account, start=first, weeks=weeks)
     plan = make_plan(inputs.accounts, inputs.needs, inputs.options)
     ids = [a.id for a in chosen]
     week_end = week + timedelta(days=6)

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from giftbalance.dates import now
 from giftbalance.errors import InputError, NotFound, Refused
-from giftbalance.ledger import clean_name, name_key
-from giftbalance.models import Member, Need
-from giftbalance.text import note_text
+from giftbalance.ledger.accounts import clean_name, name_key
+from giftbalance.storage.models import Member, Need
+from giftbalance.values.dates import now
+from giftbalance.values.text import note_text
 
 ADD_HELP = "add one with: giftbalance member add NAME"
 

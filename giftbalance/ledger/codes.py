@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 import secrets
 from pathlib import Path
 
 from giftbalance.errors import GiftbalanceError, InputError
+from giftbalance.storage.files import private_temp, publish_new, remove
+from giftbalance.storage.paths import config_dir
 
-ENV_CONFIG_DIR = "GIFTBALANCE_CONFIG_DIR"
 KEY_FILE = "code.key"
 _MIN_LEN, _MAX_LEN = 6, 64
 _KEY_BYTES = 32
@@ -39,16 +39,6 @@ def mask(last4: str | None) -> str:
     return f"****{last4}" if last4 else ""
 
 
-def config_dir() -> Path:
-    """Where the key lives: ``$GIFTBALANCE_CONFIG_DIR`` or the platform's user config dir."""
-    override = os.environ.get(ENV_CONFIG_DIR)
-    if override:
-        return Path(override).expanduser()
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir("giftbalance", appauthor=False))
-
-
 def load_key(*, create: bool) -> bytes | None:
     """The HMAC key; created (32 random bytes, mode 0600) on first use when ``create``."""
     path = config_dir() / KEY_FILE
@@ -61,16 +51,14 @@ def load_key(*, create: bool) -> bytes | None:
     key = secrets.token_bytes(_KEY_BYTES)
     # Written in full under a private name, then linked into place: a second process never
     # sees a half-written key, and if it made one first, that one wins.
-    draft = path.with_name(f"{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(draft, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    draft = private_temp(path)
     try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(key.hex() + "\n")
-        os.link(draft, path)
+        draft.write_text(key.hex() + "\n")
+        publish_new(draft, path)
     except FileExistsError:
         return _read_key(path)
     finally:
-        draft.unlink()
+        remove(draft)
     return key
 
 

@@ -30,15 +30,9 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from giftbalance.errors import BadRows, InputError, Problem, Refused
-from giftbalance.ledger_csv import split_csv
-from giftbalance.money import (
-    MoneyError,
-    currency_digits,
-    data_money,
-    parse_rate,
-    show_money,
-)
-from giftbalance.text import unsafe_character
+from giftbalance.io.ledger_csv import split_csv
+from giftbalance.values.money import MoneyError, currency_digits, data_money, parse_rate, show_money
+from giftbalance.values.text import unsafe_character
 
 if TYPE_CHECKING:
     from sqlalchemy import Column
@@ -67,7 +61,7 @@ Document = dict[str, Any]
 
 
 def _models() -> dict[str, Any]:
-    from giftbalance import models
+    from giftbalance.storage import models
 
     return {
         "settings": models.Setting,
@@ -116,7 +110,7 @@ def build_document(session: Session, *, exported_at: datetime) -> Document:
     in one snapshot (:func:`one_snapshot`)."""
     from sqlalchemy import select
 
-    from giftbalance.db import SCHEMA_HEAD
+    from giftbalance.storage.schema import SCHEMA_HEAD
 
     one_snapshot(session)
     document: Document = {
@@ -402,8 +396,8 @@ def check_export(export: ExportFile) -> tuple[dict[str, list[dict[str, Any]]], l
     Returns the rows to insert per table (entries in id order, without ``balance_after``) and
     every problem found, each naming its record.
     """
-    from giftbalance import models
-    from giftbalance.ledger import name_key
+    from giftbalance.ledger.accounts import name_key
+    from giftbalance.storage import models
 
     checked = _Checked({table: [] for table in TABLES})
     seen: dict[str, set[Any]] = {table: set() for table in TABLES}
@@ -501,7 +495,7 @@ def _check_entries(checked: _Checked, accounts: dict[int, dict[str, Any]]) -> No
     """The ledger's rules over the entries, in id order: the running balance of each account
     never goes below zero and matches each ``balance_after``; a reversal mirrors one earlier
     entry of its account, once."""
-    from giftbalance.models import ENTRY_KINDS
+    from giftbalance.storage.models import ENTRY_KINDS
 
     bad = checked.problems.append
     rows = sorted(checked.rows["entries"], key=lambda r: r["id"])
@@ -596,8 +590,8 @@ def restore(
     """
     from sqlalchemy import delete, insert, text
 
-    from giftbalance import ledger
-    from giftbalance.models import Setting
+    from giftbalance.ledger import entries
+    from giftbalance.storage.models import Setting
 
     filled = _nonempty_tables(session)
     if filled:
@@ -628,10 +622,10 @@ def restore(
     session.execute(delete(Setting))
     for table in TABLES:
         if table == "entries":
-            ledger.append_in_order(
+            entries.append_in_order(
                 session,
                 [
-                    ledger.AccountEntry(
+                    entries.AccountEntry(
                         account_id=r["account_id"],
                         currency=r["currency"],
                         kind=r["kind"],
@@ -640,7 +634,7 @@ def restore(
                         note=r["note"],
                         giver=r["giver"],
                         expires_on=r["expires_on"],
-                        kept=ledger.Kept(
+                        kept=entries.Kept(
                             r["id"],
                             r["recorded_at"],
                             r["reverses_id"],

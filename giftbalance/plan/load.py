@@ -16,12 +16,13 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from giftbalance import ledger, settings
-from giftbalance.dates import week_start
 from giftbalance.errors import InputError
-from giftbalance.models import Account, Entry, Member, Need, Purchase
-from giftbalance.money import MoneyError, parse_money
-from giftbalance.planner import ExpiringLot, PlanAccount, PlanNeed, PlanOptions
+from giftbalance.ledger import accounts, entries, lots
+from giftbalance.plan.planner import ExpiringLot, PlanAccount, PlanNeed, PlanOptions
+from giftbalance.storage import settings
+from giftbalance.storage.models import Account, Entry, Member, Need, Purchase
+from giftbalance.values.dates import week_start
+from giftbalance.values.money import MoneyError, parse_money
 
 DEFAULT_WEEKS = 12
 MAX_WEEKS = 520
@@ -86,9 +87,9 @@ def load(
     use several currencies: name one with ``account``).
     """
     if account is not None:
-        chosen = [ledger.find_account(session, account)]
+        chosen = [accounts.find_account(session, account)]
     else:
-        chosen = [a for a in ledger.accounts(session) if ledger.balance(session, a) > 0]
+        chosen = [a for a in accounts.accounts(session) if entries.balance(session, a) > 0]
     cap: int | None = None
     if weekly_cap is not None:
         currencies = {a.currency for a in chosen}
@@ -119,9 +120,9 @@ def load(
 
 
 def _plan_account(session: Session, account: Account, start: date) -> PlanAccount:
-    lots = tuple(
+    expiring = tuple(
         ExpiringLot(lot.amount, lot.expires_on)
-        for lot in ledger.expiring_lots(session, account)
+        for lot in lots.expiring_lots(session, account)
         if lot.expires_on >= start
     )
     return PlanAccount(
@@ -130,9 +131,9 @@ def _plan_account(session: Session, account: Account, start: date) -> PlanAccoun
         currency=account.currency,
         store=account.store,
         tax_rate=Decimal(account.tax_rate),
-        balance=ledger.balance(session, account),
+        balance=entries.balance(session, account),
         gift_card_minimum=account.egift_minimum,
-        expiring=lots,
+        expiring=expiring,
     )
 
 

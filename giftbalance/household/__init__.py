@@ -1,0 +1,1 @@
+"""The household: needs, members, support contacts, the checklist, and undo across them."""

@@ -1,0 +1,1 @@
+"""The ledger: the rules of a sound ledger (pure), accounts, entries, expiring lots, claim codes."""

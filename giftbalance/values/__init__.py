@@ -1,0 +1,1 @@
+"""Plain values with no I/O: money, dates, free text, recurrence rules."""

@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO_DIR ?= demo-output
 
-.PHONY: demo test fuzz bench install dev lint clean
+.PHONY: demo test fuzz bench install dev lint clean docs docs-serve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,11 +31,12 @@ dev: $(VENV)/.dev-installed
 demo: $(VENV)/.installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash examples/demo.sh "$(DEMO_DIR)"
 
-## make test: ruff, mypy and pytest
+## make test: ruff, mypy, the docs site (mkdocs build --strict) and pytest
 test: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy giftbalance
+	$(BIN)/mkdocs build --strict --site-dir site
 	$(BIN)/pytest -q
 
 ## make fuzz: the property tests with fresh random examples (FUZZ_EXAMPLES, default 1000)
@@ -45,6 +46,14 @@ fuzz: $(VENV)/.dev-installed
 ## make bench: performance figures (see README, "Performance")
 bench: $(VENV)/.bench-installed
 	$(BIN)/python bench/run.py
+
+## make docs: build the documentation site into site/ (strict: a broken link fails)
+docs: $(VENV)/.dev-installed
+	$(BIN)/mkdocs build --strict
+
+## make docs-serve: serve the documentation on http://127.0.0.1:8000, rebuilt on every change
+docs-serve: $(VENV)/.dev-installed
+	$(BIN)/mkdocs serve -a 127.0.0.1:8000
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .

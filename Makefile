@@ -31,11 +31,12 @@ dev: $(VENV)/.dev-installed
 demo: $(VENV)/.installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash examples/demo.sh "$(DEMO_DIR)"
 
-## make test: ruff, mypy, the docs site (mkdocs build --strict) and pytest
+## make test: ruff, mypy, import-linter (the layers), the docs site (mkdocs build --strict) and pytest
 test: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy giftbalance
+	$(BIN)/lint-imports
 	$(BIN)/mkdocs build --strict --site-dir site
 	$(BIN)/pytest -q
 
@@ -43,7 +44,7 @@ test: $(VENV)/.dev-installed
 fuzz: $(VENV)/.dev-installed
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -q -m hypothesis
 
-## make bench: performance figures (see README, "Performance")
+## make bench: performance figures (written into docs/*-bench.md; see docs/performance.md)
 bench: $(VENV)/.bench-installed
 	$(BIN)/python bench/run.py
 
@@ -60,4 +61,4 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info $(DEMO_DIR)
+	rm -rf $(VENV) build dist *.egg-info $(DEMO_DIR) site

@@ -517,6 +517,7 @@ def test_restore_refuses_a_missing_file_and_the_database_itself(
 @pytest.mark.sqlite_only
 def test_restore_of_an_older_schema_is_upgraded_on_next_use(run, ok, tmp_path, db_path):
     from giftbalance.storage.db import Database
+    from giftbalance.storage.schema import SCHEMA_HEAD
 
     old = tmp_path / "old.db"
     Database("sqlite:///" + str(old), migrate=False).upgrade("0001")
@@ -529,10 +530,10 @@ def test_restore_of_an_older_schema_is_upgraded_on_next_use(run, ok, tmp_path, d
     )
 
     result = ok("restore", str(old), "--yes")
-    assert "schema 0001 (older; upgraded to 0002 on first use)" in result.stdout
+    assert f"schema 0001 (older; upgraded to {SCHEMA_HEAD} on first use)" in result.stdout
 
     upgraded = run("balance", "--json")
     assert upgraded.exit_code == 0
-    assert "Upgrading database schema 0001 -> 0002" in upgraded.stderr
+    assert f"Upgrading database schema 0001 -> {SCHEMA_HEAD}" in upgraded.stderr
     assert json.loads(upgraded.stdout)["accounts"][0]["balance"] == "42.00"
     assert "clean" in ok("check").stdout

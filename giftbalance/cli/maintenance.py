@@ -1,4 +1,4 @@
-"""Keeping the database safe: ``backup``, ``restore`` and ``check`` (see the README's section 'Keeping your records safe')."""
+"""Keeping the database safe: ``backup``, ``restore`` and ``check`` (docs/safety.md)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def backup(app: App, file: Path, yes: bool) -> None:
     """Copy the database to FILE (mode 0600), safely while other giftbalance processes write.
 
     FILE is a complete SQLite database; bring it back with: giftbalance restore FILE. An
-    existing FILE is replaced only with --yes. On PostgreSQL use pg_dump (see the README's section 'Keeping your records safe').
+    existing FILE is replaced only with --yes. On PostgreSQL use pg_dump (docs/safety.md).
     """
     from giftbalance.io import backup as backups
 

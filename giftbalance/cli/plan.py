@@ -40,7 +40,7 @@ def plan(
     """What to order in which week so the gift balance is used up on what matters most.
 
     Needs are chosen by priority (must, then high, normal, low), spending as much as possible
-    exactly; each unit goes into the earliest week it can. See the README for the contract.
+    exactly; each unit goes into the earliest week it can (the plan contract, docs/plan.md).
     """
     from giftbalance.plan import load as plan_load
     from giftbalance.plan.planner import make_plan, plan_to_dict

@@ -1,4 +1,4 @@
-"""``giftbalance import`` and ``export``: getting money records in and out (the README's section 'Import and export')."""
+"""``giftbalance import`` and ``export``: getting money records in and out (docs/import-export.md)."""
 
 from __future__ import annotations
 

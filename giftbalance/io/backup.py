@@ -4,7 +4,7 @@
 safe while other giftbalance processes read and write. ``check`` works on any database: SQLite's
 own ``integrity_check`` and ``foreign_key_check``, then the ledger's invariants, which hold on
 PostgreSQL as much as on SQLite. On PostgreSQL, backups are the server's business (``pg_dump``
-and ``pg_restore``; see the README's section 'Keeping your records safe'), and :func:`backup` and :func:`restore` refuse with that hint.
+and ``pg_restore``; docs/safety.md), and :func:`backup` and :func:`restore` refuse with that hint.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 PG_BACKUP_HINT = (
     "on PostgreSQL, back up with the server's tools: pg_dump -Fc -f FILE DBNAME "
-    "(restore with: pg_restore --clean -d DBNAME FILE); see the README's section 'Keeping your records safe'"
+    "(restore with: pg_restore --clean -d DBNAME FILE)"
 )
 
 

@@ -215,7 +215,7 @@ def ledger_text(data: JournalData, *, title: str = "giftbalance export") -> str:
     }
     lines = [
         f"; {title}",
-        "; gift balances as assets; see the README's section 'Import and export'",
+        "; gift balances as assets; written by giftbalance export --format ledger",
         "",
     ]
     # Declared commodities and accounts: both tools then load the file with --strict/--pedantic.

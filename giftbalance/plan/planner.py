@@ -2,7 +2,7 @@
 
 Pure: plain frozen records in, a :class:`Plan` out; no database, no click. The CLI and the weekly
 report load the data, call :func:`make_plan` and render the result (:func:`plan_to_dict` is the
-``--json`` form). The contract users rely on is written out in the README's section 'The spend-down plan: contract'.
+``--json`` form). The contract users rely on is written out in docs/plan.md.
 
 Per account the plan is made in three steps:
 
@@ -872,7 +872,7 @@ def _account_dict(plan: AccountPlan) -> dict[str, Any]:
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
     """The ``giftbalance plan --json`` document: money as strings with the currency's digits,
-    dates as ISO text, ids as ints (shape in the README's section 'The spend-down plan: contract')."""
+    dates as ISO text, ids as ints (shape in docs/json.md)."""
     return {
         "start": plan.start.isoformat(),
         "weeks": plan.weeks,

@@ -3,7 +3,7 @@
 One file, one header, every section's rows in it (long format), so it loads as one table in a
 spreadsheet or ``pandas.read_csv`` and can be filtered by ``section``. Columns a section does
 not use are empty. Money is plain text with the currency's digits (``25.50``, no grouping)
-beside a ``currency`` column; dates are ISO. The layout is documented in the README's section 'Every week: the report'.
+beside a ``currency`` column; dates are ISO. The layout is documented in docs/report.md.
 """
 
 from __future__ import annotations

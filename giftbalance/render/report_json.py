@@ -1,4 +1,4 @@
-"""The weekly report as JSON (``--format json``); the shape is documented in the README's section 'Every week: the report'.
+"""The weekly report as JSON (``--format json``); the shape is documented in docs/json.md.
 
 Money is a string with the currency's digits (``"25.50"``) beside a ``currency`` field, dates
 are ISO text, ids are ints; absent values are ``null``. Order lines have the keys of

@@ -2,7 +2,7 @@
 
 Pure: plain records in (ledger rows, purchases, the plan, a few counts), a :class:`Report` out;
 no database, no click. :mod:`giftbalance.report_inputs` loads the records, the renderers in
-``giftbalance/render/report_*.py`` print the result; the README's section 'Every week: the report' explains each section.
+``giftbalance/render/report_*.py`` print the result; docs/report.md explains each section.
 
 The ledger is aggregated with pandas: its rows (one per entry, or the loader's per-day sums)
 are resampled into the user's weeks (``W-SUN`` bins for weeks that start on Monday, ``W-SAT``

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import MutableMapping
+from importlib import import_module
 from typing import Any
 
 import click
@@ -15,6 +17,32 @@ import click
 from giftbalance import __version__
 from giftbalance.cli.common import App
 from giftbalance.errors import GiftbalanceError
+
+#: Every top-level command and the module of :mod:`giftbalance.cli` that defines it (in the
+#: module's ``COMMANDS``). A module is imported when one of its commands runs, so a command
+#: pays only for its own imports; ``--help``, the docs and the tests load them all.
+#: tests/test_cli_root.py checks this table against the modules' ``COMMANDS``.
+COMMAND_MODULES = {
+    "account": "accounts",
+    "add": "entries",
+    "backup": "maintenance",
+    "balance": "reading",
+    "check": "maintenance",
+    "checklist": "checklist",
+    "config": "config",
+    "contact": "contacts",
+    "export": "transfer",
+    "import": "transfer",
+    "log": "reading",
+    "member": "members",
+    "need": "needs",
+    "plan": "plan",
+    "reconcile": "entries",
+    "report": "report",
+    "restore": "maintenance",
+    "spend": "entries",
+    "undo": "entries",
+}
 
 
 def _database_message(exc: BaseException) -> str | None:
@@ -36,7 +64,41 @@ def _database_message(exc: BaseException) -> str | None:
 
 
 class GiftbalanceGroup(click.Group):
-    """A click group whose errors are one ``Error:`` line and an exit status."""
+    """A click group whose errors are one ``Error:`` line and an exit status, and whose
+    commands are imported on first use (see :data:`COMMAND_MODULES`)."""
+
+    _registered: MutableMapping[str, click.Command]
+
+    @property
+    def commands(self) -> MutableMapping[str, click.Command]:
+        """Every command, all modules imported (for code that walks them all)."""
+        for name in COMMAND_MODULES:
+            self._load(name)
+        return self._registered
+
+    @commands.setter
+    def commands(self, value: MutableMapping[str, click.Command]) -> None:
+        self._registered = value
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        name = name or cmd.name
+        if name is None:  # pragma: no cover - click's own check
+            raise TypeError("Command has no name.")
+        self._registered[name] = cmd
+
+    def _load(self, name: str) -> None:
+        module = COMMAND_MODULES.get(name)
+        if module is None or name in self._registered:
+            return
+        for command in import_module(f"giftbalance.cli.{module}").COMMANDS:
+            self.add_command(command)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._load(cmd_name)
+        return self._registered.get(cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMAND_MODULES, *self._registered})
 
     def main(
         self,
@@ -107,43 +169,6 @@ def cli(ctx: click.Context, db_option: str | None) -> None:
     app = App(db_option)
     ctx.obj = app
     ctx.call_on_close(app.close)
-
-
-def _register() -> None:
-    from giftbalance.cli import (
-        accounts,
-        checklist,
-        config,
-        contacts,
-        entries,
-        maintenance,
-        members,
-        needs,
-        plan,
-        reading,
-        report,
-        transfer,
-    )
-
-    for module in (
-        accounts,
-        config,
-        entries,
-        reading,
-        plan,
-        members,
-        needs,
-        contacts,
-        checklist,
-        maintenance,
-        transfer,
-        report,
-    ):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from giftbalance.cli.common import App, echo_json, iso, json_option, pass_app
+from giftbalance.cli.common import App, echo_json, json_option, pass_app
 from giftbalance.errors import InputError
 
 
@@ -67,33 +67,19 @@ def account_add(
 @pass_app
 def account_list(app: App, include_archived: bool, as_json: bool) -> None:
     """List accounts with their balances."""
-    from giftbalance.ledger import accounts, entries
+    from giftbalance.ledger import reading
     from giftbalance.render.text import table
-    from giftbalance.values.money import data_money, show_money
+    from giftbalance.values.money import show_money
 
-    with app.db.read() as session:
-        rows = accounts.accounts(session, include_archived=include_archived)
-        default = accounts.default_account(session)
-        balances = {a.id: entries.balance(session, a) for a in rows}
+    with app.reader() as reader:
+        rows = reading.accounts(reader, include_archived=include_archived)
+        default = reading.default_account(reader)
+        balances = {a.id: reading.balance(reader, a) for a in rows}
     default_id = default.id if default else None
     if as_json:
-        echo_json(
-            [
-                {
-                    "id": a.id,
-                    "name": a.name,
-                    "store": a.store,
-                    "currency": a.currency,
-                    "balance": data_money(balances[a.id], a.currency),
-                    "tax_rate": a.tax_rate,
-                    "note": a.note,
-                    "default": a.id == default_id,
-                    "archived": a.archived_at is not None,
-                    "created_at": iso(a.created_at),
-                }
-                for a in rows
-            ]
-        )
+        from giftbalance.render.ledger_json import accounts_json
+
+        echo_json(accounts_json(rows, balances, default_id))
         return
     if not rows:
         click.echo(

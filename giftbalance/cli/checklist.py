@@ -14,8 +14,8 @@ def checklist(app: App, account: str | None) -> None:
     """Print the spend-down checklist, with your balances, needs, members and contacts."""
     from giftbalance.household.checklist import checklist_lines, gather
 
-    with app.db.read() as session:
-        state = gather(session, account)
+    with app.reader() as reader:
+        state = gather(reader, account)
     click.echo("\n".join(checklist_lines(state)))
 
 

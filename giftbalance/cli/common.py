@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -16,10 +17,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from giftbalance.errors import InputError
+from giftbalance.values.dates import iso as iso
 
 if TYPE_CHECKING:
     from giftbalance.storage.db import Database
     from giftbalance.storage.models import Account
+    from giftbalance.storage.reader import Reader
     from giftbalance.values.money import Money
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -51,10 +54,26 @@ class App:
         self.db_option = db_option
 
     @cached_property
-    def db(self) -> Database:
-        from giftbalance.storage.db import Database, resolve_url
+    def url(self) -> str:
+        from giftbalance.storage.paths import resolve_url
 
-        return Database(resolve_url(self.db_option))
+        return resolve_url(self.db_option)
+
+    @cached_property
+    def db(self) -> Database:
+        """The database through SQLAlchemy: for writes (created or upgraded first if need be)."""
+        from giftbalance.storage.db import Database
+
+        return Database(self.url)
+
+    @contextmanager
+    def reader(self) -> Iterator[Reader]:
+        """One read snapshot for a read command: plain SQL through ``sqlite3`` on a SQLite
+        file, without importing SQLAlchemy (see :mod:`giftbalance.storage.reader`)."""
+        from giftbalance.storage.reader import snapshot
+
+        with snapshot(self.url, lambda: self.db) as reader:
+            yield reader
 
     def close(self) -> None:
         if "db" in self.__dict__:
@@ -166,5 +185,3 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
-def iso(value: date | datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None

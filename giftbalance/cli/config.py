@@ -9,7 +9,7 @@ import click
 from giftbalance.cli.common import App, pass_app
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from giftbalance.storage.reader import Reader
 
 
 @click.group("config")
@@ -17,11 +17,11 @@ def config() -> None:
     """Show and change settings (week_start, default_account)."""
 
 
-def _shown(session: Session, key: str, value: str) -> str:
+def _shown(reader: Reader, key: str, value: str) -> str:
     if key == "default_account" and value:
-        from giftbalance.ledger import accounts
+        from giftbalance.ledger import reading
 
-        account = accounts.default_account(session)
+        account = reading.default_account(reader)
         return account.name if account else ""
     return value
 
@@ -32,10 +32,10 @@ def config_list(app: App) -> None:
     """Every setting with its value and what it does."""
     from giftbalance.storage import settings
 
-    with app.db.read() as session:
-        values = settings.all_settings(session)
+    with app.reader() as reader:
+        values = settings.all_settings(reader)
         for key, value in values.items():
-            click.echo(f"{key} = {_shown(session, key, value)}    # {settings.DESCRIPTIONS[key]}")
+            click.echo(f"{key} = {_shown(reader, key, value)}    # {settings.DESCRIPTIONS[key]}")
 
 
 @config.command("get")
@@ -46,8 +46,8 @@ def config_get(app: App, key: str) -> None:
     from giftbalance.storage import settings
 
     settings.check_key(key)
-    with app.db.read() as session:
-        click.echo(_shown(session, key, settings.get(session, key)))
+    with app.reader() as reader:
+        click.echo(_shown(reader, key, settings.value(reader, key)))
 
 
 @config.command("set")

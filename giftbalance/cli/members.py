@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from giftbalance.cli.common import App, echo_json, iso, json_option, note_option, pass_app
+from giftbalance.cli.common import App, echo_json, json_option, note_option, pass_app
 
 
 @click.group("member")
@@ -34,26 +34,16 @@ def member_add(app: App, name: str, note: str | None) -> None:
 @pass_app
 def member_list(app: App, include_removed: bool, as_json: bool) -> None:
     """List members with how many open needs each has."""
-    from giftbalance.household import members
+    from giftbalance.household import reading
     from giftbalance.render.text import table
 
-    with app.db.read() as session:
-        rows = members.members(session, include_removed=include_removed)
-        counts = members.open_need_counts(session)
+    with app.reader() as reader:
+        rows = reading.members(reader, include_removed=include_removed)
+        counts = reading.open_need_counts(reader)
     if as_json:
-        echo_json(
-            [
-                {
-                    "id": m.id,
-                    "name": m.name,
-                    "note": m.note,
-                    "open_needs": counts.get(m.id, 0),
-                    "created_at": iso(m.created_at),
-                    "removed_at": iso(m.removed_at),
-                }
-                for m in rows
-            ]
-        )
+        from giftbalance.render.household_json import members_json
+
+        echo_json(members_json(rows, counts))
         return
     if not rows:
         click.echo("No members yet. Add one: giftbalance member add NAME")

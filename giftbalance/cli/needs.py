@@ -14,15 +14,14 @@ from giftbalance.cli.common import (
     account_option,
     choose_account,
     echo_json,
-    iso,
     json_option,
     parse_amount,
     pass_app,
 )
-from giftbalance.values.money import data_money, show_money
+from giftbalance.values.money import show_money
 
 if TYPE_CHECKING:
-    from giftbalance.household.needs import NeedView, PurchaseView
+    from giftbalance.household.needs import NeedView
 
 F = TypeVar("F", bound=Callable[..., Any])
 PRIORITIES = ("must", "high", "normal", "low")
@@ -97,51 +96,6 @@ def _describe(view: NeedView) -> str:
     return f"{need.name}: {', '.join(parts)}"
 
 
-def _need_json(view: NeedView) -> dict[str, Any]:
-    from giftbalance.values.recurrence import describe
-
-    need = view.need
-    return {
-        "id": need.id,
-        "name": need.name,
-        "status": need.status,
-        "priority": need.priority,
-        "unit_price": data_money(need.unit_price, need.currency),
-        "currency": need.currency,
-        "quantity": need.quantity,
-        "total": data_money(view.total, need.currency),
-        "need_by": iso(need.need_by),
-        "every": need.rule,
-        "every_text": describe(need.rule) if need.rule else None,
-        "first_date": iso(need.first_date),
-        "next_date": iso(need.next_date),
-        "due": iso(view.due),
-        "for": view.member,
-        "account": view.account,
-        "store": need.store,
-        "url": need.url,
-        "note": need.note,
-        "created_at": iso(need.created_at),
-        "closed_at": iso(need.closed_at),
-    }
-
-
-def _purchase_json(view: PurchaseView) -> dict[str, Any]:
-    entry = view.entry
-    return {
-        "id": view.purchase.id,
-        "entry_id": entry.id,
-        "date": iso(entry.occurred_on),
-        "units": view.purchase.units,
-        "paid": data_money(-entry.amount, entry.currency),
-        "currency": entry.currency,
-        "account": view.account,
-        "for": view.member,
-        "occurrence": iso(view.purchase.occurrence),
-        "undone": view.undone,
-    }
-
-
 @click.group("need")
 def need() -> None:
     """The needs list: what the household will buy with the balance."""
@@ -205,24 +159,19 @@ def need_list(
     app: App, include_closed: bool, member: str | None, account: str | None, as_json: bool
 ) -> None:
     """Open needs by priority, then need-by date, with the total of the open list."""
-    from giftbalance.household import needs
+    from giftbalance.household import reading
     from giftbalance.render.text import table
     from giftbalance.values.recurrence import describe
 
-    with app.db.read() as session:
-        views = needs.list_needs(
-            session, include_closed=include_closed, member=member, account=account
+    with app.reader() as reader:
+        views = reading.list_needs(
+            reader, include_closed=include_closed, member=member, account=account
         )
-    totals = needs.open_totals(views)
+    totals = reading.open_totals(views)
     if as_json:
-        echo_json(
-            {
-                "needs": [_need_json(v) for v in views],
-                "totals": [
-                    {"currency": c, "amount": data_money(amount, c)} for c, amount in totals.items()
-                ],
-            }
-        )
+        from giftbalance.render.household_json import needs_json
+
+        echo_json(needs_json(views, totals))
         return
     if not views:
         click.echo("No open needs. Add one: giftbalance need add NAME --price AMOUNT")
@@ -271,7 +220,9 @@ def need_show(app: App, need_id: int, as_json: bool) -> None:
         bought = needs.purchases(session, need_id)
     n = view.need
     if as_json:
-        echo_json({**_need_json(view), "purchases": [_purchase_json(p) for p in bought]})
+        from giftbalance.render.household_json import need_json, purchase_json
+
+        echo_json({**need_json(view), "purchases": [purchase_json(p) for p in bought]})
         return
     lines = [
         f"Need {n.id}: {n.name} ({n.status})",

@@ -6,7 +6,7 @@ from datetime import date
 
 import click
 
-from giftbalance.cli.common import DATE, App, account_option, echo_json, iso, json_option, pass_app
+from giftbalance.cli.common import DATE, App, account_option, echo_json, json_option, pass_app
 from giftbalance.errors import InputError
 
 
@@ -16,49 +16,19 @@ from giftbalance.errors import InputError
 @pass_app
 def balance(app: App, account: str | None, as_json: bool) -> None:
     """Balance per account, and totals per currency."""
-    from giftbalance.ledger import accounts, entries, lots
+    from giftbalance.ledger import lots, reading
     from giftbalance.render.text import table
-    from giftbalance.values.money import data_money, show_money
+    from giftbalance.values.money import show_money
 
-    with app.db.read() as session:
-        chosen = (
-            [accounts.find_account(session, account)] if account else accounts.accounts(session)
-        )
-        pairs = [(a, entries.balance(session, a)) for a in chosen]
-        soonest = {a.id: next(iter(lots.expiring_lots(session, a)), None) for a in chosen}
-    totals = entries.totals_by_currency(pairs)
-
-    def money(amount: int, currency: str) -> str:
-        return data_money(amount, currency)
-
+    with app.reader() as reader:
+        chosen = [reading.find_account(reader, account)] if account else reading.accounts(reader)
+        pairs = [(a, reading.balance(reader, a)) for a in chosen]
+        soonest = {a.id: next(iter(lots.expiring_lots(reader, a)), None) for a in chosen}
+    totals = reading.totals_by_currency(pairs)
     if as_json:
-        echo_json(
-            {
-                "accounts": [
-                    {
-                        "id": a.id,
-                        "name": a.name,
-                        "store": a.store,
-                        "currency": a.currency,
-                        "balance": money(amount, a.currency),
-                        "expiring": (
-                            {
-                                "amount": money(lot.amount, a.currency),
-                                "currency": a.currency,
-                                "expires_on": iso(lot.expires_on),
-                            }
-                            if (lot := soonest[a.id])
-                            else None
-                        ),
-                    }
-                    for a, amount in pairs
-                ],
-                "totals": [
-                    {"currency": currency, "balance": money(amount, currency)}
-                    for currency, amount in totals.items()
-                ],
-            }
-        )
+        from giftbalance.render.ledger_json import balance_json
+
+        echo_json(balance_json(pairs, soonest, totals))
         return
     if not pairs:
         click.echo(
@@ -93,38 +63,20 @@ def log(
     as_json: bool,
 ) -> None:
     """Ledger entries, oldest first, with the running balance of their account."""
-    from giftbalance.ledger import accounts, entries
+    from giftbalance.ledger import reading
     from giftbalance.ledger.codes import mask
     from giftbalance.render.text import table
-    from giftbalance.values.money import data_money, show_money
+    from giftbalance.values.money import show_money
 
     if since and until and since > until:
         raise InputError(f"--since {since} is after --until {until}")
-    with app.db.read() as session:
-        chosen = accounts.find_account(session, account) if account else None
-        lines = entries.log(session, account=chosen, since=since, until=until, limit=limit)
+    with app.reader() as reader:
+        chosen = reading.find_account(reader, account) if account else None
+        lines = reading.log(reader, account=chosen, since=since, until=until, limit=limit)
     if as_json:
-        echo_json(
-            [
-                {
-                    "id": e.id,
-                    "date": iso(e.occurred_on),
-                    "account": line.account,
-                    "kind": e.kind,
-                    "amount": data_money(e.amount, e.currency),
-                    "currency": e.currency,
-                    "balance": data_money(e.balance_after, e.currency),
-                    "note": e.note,
-                    "from": e.giver,
-                    "expires": iso(e.expires_on),
-                    "code": mask(e.code_last4) or None,
-                    "reverses": e.reverses_id,
-                    "recorded_at": iso(e.recorded_at),
-                }
-                for line in lines
-                for e in [line.entry]
-            ]
-        )
+        from giftbalance.render.ledger_json import log_json
+
+        echo_json(log_json(lines))
         return
     if not lines:
         click.echo("No entries.")

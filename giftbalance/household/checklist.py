@@ -14,7 +14,7 @@ from giftbalance.household import advice
 from giftbalance.values.money import Money, format_money
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from giftbalance.storage.reader import Reader
 
 TITLE = "Spend-down checklist"
 ANY_ACCOUNT = "the account that holds the balance"
@@ -134,33 +134,33 @@ def checklist_lines(state: ChecklistState) -> list[str]:
     return lines[:-1]
 
 
-def gather(session: Session, account: str | None = None) -> ChecklistState:
+def gather(reader: Reader, account: str | None = None) -> ChecklistState:
     """Read the checklist's state: every active account (or only ``account``), the open
     needs it can pay for, the current members and the contact log."""
-    from giftbalance.household import contacts, members, needs
-    from giftbalance.ledger import accounts, entries
+    from giftbalance.household import reading
+    from giftbalance.ledger import reading as ledger
 
     if account is not None:
-        chosen = [accounts.find_account(session, account)]
+        chosen = [ledger.find_account(reader, account)]
         named: str | None = chosen[0].name
     else:
-        chosen = accounts.accounts(session)
-        default = accounts.default_account(session)
+        chosen = ledger.accounts(reader)
+        default = ledger.default_account(reader)
         if default is not None and default.archived_at is None:
             named = default.name
         else:
             named = chosen[0].name if len(chosen) == 1 else None
-    open_needs = needs.list_needs(session, account=account)
-    total, pending = contacts.counts(session)
+    open_needs = reading.list_needs(reader, account=account)
+    total, pending = reading.contact_counts(reader)
     return ChecklistState(
         accounts=tuple(
-            AccountState(a.name, a.store, Money(entries.balance(session, a), a.currency))
+            AccountState(a.name, a.store, Money(ledger.balance(reader, a), a.currency))
             for a in chosen
         ),
         account=named,
         open_needs=len(open_needs),
-        open_totals=tuple(Money(v, c) for c, v in needs.open_totals(open_needs).items()),
-        members=tuple(m.name for m in members.members(session)),
+        open_totals=tuple(Money(v, c) for c, v in reading.open_totals(open_needs).items()),
+        members=tuple(m.name for m in reading.members(reader)),
         contacts=total,
         pending_contacts=pending,
     )

@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from giftbalance.errors import InputError, NotFound
+from giftbalance.household.reading import contact_counts
 from giftbalance.ledger import accounts
 from giftbalance.storage.models import CHANNELS, OUTCOMES, Account, Contact
 from giftbalance.values.dates import now
@@ -127,7 +128,4 @@ def list_contacts(session: Session) -> list[ContactView]:
 
 def counts(session: Session) -> tuple[int, int]:
     """How many contacts are logged, and how many still wait for an answer (``pending``)."""
-    total, pending = session.execute(
-        select(func.count(), func.count().filter(Contact.outcome == "pending")).select_from(Contact)
-    ).one()
-    return int(total or 0), int(pending or 0)
+    return contact_counts(session)

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from giftbalance.errors import InputError, NotFound, Refused
+from giftbalance.errors import InputError, Refused
+from giftbalance.household.reading import no_such_member
+from giftbalance.household.reading import open_need_counts as open_need_counts
 from giftbalance.ledger.accounts import clean_name, name_key
 from giftbalance.storage.models import Member, Need
 from giftbalance.values.dates import now
 from giftbalance.values.text import note_text
-
-ADD_HELP = "add one with: giftbalance member add NAME"
 
 
 def members(session: Session, *, include_removed: bool = False) -> list[Member]:
@@ -41,9 +41,7 @@ def find_member(session: Session, name: str) -> Member:
     """
     member = _current(session, name)
     if member is None:
-        known = [m.name for m in members(session)]
-        hint = f" (members: {', '.join(known)})" if known else f"; {ADD_HELP}"
-        raise NotFound(f"no member called {name!r}{hint}")
+        raise no_such_member(name, [m.name for m in members(session)])
     return member
 
 
@@ -75,16 +73,6 @@ def rename_member(session: Session, old: str, new: str) -> tuple[str, Member]:
         raise Refused(f"a member called {clash.name!r} already exists")
     member.name, member.name_key = new, name_key(new)
     return before, member
-
-
-def open_need_counts(session: Session) -> dict[int, int]:
-    """How many open needs belong to each member id (members without any are absent)."""
-    rows = session.execute(
-        select(Need.member_id, func.count())
-        .where(Need.status == "open", Need.member_id.is_not(None))
-        .group_by(Need.member_id)
-    ).all()
-    return {member_id: count for member_id, count in rows if member_id is not None}
 
 
 @dataclass(frozen=True, slots=True)

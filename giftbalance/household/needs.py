@@ -16,11 +16,16 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from giftbalance.errors import InputError, NotFound, Refused
 from giftbalance.household.members import find_member
+from giftbalance.household.reading import PRIORITY_RANK
+from giftbalance.household.reading import NeedView as NeedView
+from giftbalance.household.reading import list_needs as list_needs
+from giftbalance.household.reading import open_totals as open_totals
+from giftbalance.household.reading import sort_key as sort_key
 from giftbalance.ledger import accounts, entries
 from giftbalance.storage.models import PRIORITIES, Account, Entry, Member, Need, Purchase
 from giftbalance.values import recurrence
@@ -42,7 +47,6 @@ CLEARABLE = {
     "url": "url",
     "note": "note",
 }
-_PRIORITY_RANK = {priority: rank for rank, priority in enumerate(PRIORITIES)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +83,7 @@ def clean_need_name(text: str) -> str:
 def check_priority(text: str) -> str:
     """``must``, ``high``, ``normal`` or ``low`` (any case)."""
     lowered = text.strip().lower()
-    if lowered not in _PRIORITY_RANK:
+    if lowered not in PRIORITY_RANK:
         raise InputError(f"priority {text!r} is not one of {', '.join(PRIORITIES)}")
     return lowered
 
@@ -165,25 +169,6 @@ def price_currency(session: Session, account: str | None, need_id: int | None = 
 # -- reading --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class NeedView:
-    """A need with the names of its member and account, as lists and exports show it."""
-
-    need: Need
-    member: str | None
-    account: str | None
-
-    @property
-    def due(self) -> date | None:
-        """The need-by date, or the next occurrence of a recurring need."""
-        return self.need.next_date if self.need.rule else self.need.need_by
-
-    @property
-    def total(self) -> int:
-        """Unit price times the quantity still wanted, before tax (minor units)."""
-        return self.need.unit_price * self.need.quantity
-
-
 def find_need(session: Session, need_id: int) -> Need:
     """The need with id ``need_id`` (any status); :class:`NotFound` if there is none."""
     need = session.get(Need, need_id)
@@ -199,58 +184,6 @@ def _open_need(session: Session, need_id: int, doing: str) -> Need:
     return need
 
 
-def sort_key(view: NeedView) -> tuple[int, int, int, date, int]:
-    """Open first, then priority, then due date (no date last), then id."""
-    due = view.due
-    return (
-        0 if view.need.status == "open" else 1,
-        _PRIORITY_RANK[view.need.priority],
-        due is None,
-        due or date.min,
-        view.need.id,
-    )
-
-
-def list_needs(
-    session: Session,
-    *,
-    include_closed: bool = False,
-    member: str | None = None,
-    account: str | None = None,
-    ids: Iterable[int] | None = None,
-) -> list[NeedView]:
-    """Needs in list order (:func:`sort_key`): open ones, or all with ``include_closed``.
-
-    ``member`` keeps that current member's needs; ``account`` keeps the needs that account
-    can pay for: pinned to it, or pinned to none and priced in its currency.
-    """
-    pinned = aliased(Account)
-    query = (
-        select(Need, Member.name, pinned.name)
-        .outerjoin(Member, Member.id == Need.member_id)
-        .outerjoin(pinned, pinned.id == Need.account_id)
-    )
-    if not include_closed:
-        query = query.where(Need.status == "open")
-    if member is not None:
-        query = query.where(Need.member_id == find_member(session, member).id)
-    if account is not None:
-        chosen = accounts.find_account(session, account)
-        query = query.where(
-            or_(
-                Need.account_id == chosen.id,
-                (Need.account_id.is_(None)) & (Need.currency == chosen.currency),
-            )
-        )
-    if ids is not None:
-        query = query.where(Need.id.in_(list(ids)))
-    views = [
-        NeedView(need, member_name, account_name)
-        for need, member_name, account_name in session.execute(query).all()
-    ]
-    return sorted(views, key=sort_key)
-
-
 def view_need(session: Session, need_id: int) -> NeedView:
     """One need with its member's and account's names; :class:`NotFound` if there is none."""
     find_need(session, need_id)
@@ -262,15 +195,6 @@ def view_of(session: Session, need: Need) -> NeedView:
     member = session.get(Member, need.member_id) if need.member_id is not None else None
     account = session.get(Account, need.account_id) if need.account_id is not None else None
     return NeedView(need, member.name if member else None, account.name if account else None)
-
-
-def open_totals(views: Iterable[NeedView]) -> dict[str, int]:
-    """Sum of unit price x quantity of the open needs, per currency, before tax."""
-    totals: dict[str, int] = {}
-    for view in views:
-        if view.need.status == "open":
-            totals[view.need.currency] = totals.get(view.need.currency, 0) + view.total
-    return dict(sorted(totals.items()))
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from giftbalance.errors import BadRows, GiftbalanceError, InputError, Problem
 from giftbalance.household import needs
 from giftbalance.household.members import find_member
+from giftbalance.household.reading import NeedData
 from giftbalance.io.csvfiles import check_header
 from giftbalance.ledger import accounts
 from giftbalance.storage.models import Need
@@ -215,7 +216,7 @@ def export_needs(session: Session) -> tuple[str, int]:
     return write_csv(views, needs.default_currency_or_none(session)), len(views)
 
 
-def _rule_from(need: Need, due: date | None) -> str:
+def _rule_from(need: NeedData, due: date | None) -> str:
     """The rule as it reads from the need's next date on (a ``COUNT`` counts what is left)."""
     if need.rule is None:
         return ""

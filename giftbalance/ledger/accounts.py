@@ -13,22 +13,16 @@ from sqlalchemy.orm import Session
 
 from giftbalance.errors import InputError, NotFound, Refused
 from giftbalance.ledger.entries import balance
+from giftbalance.ledger.reading import NO_ACCOUNT_HELP as NO_ACCOUNT_HELP
+from giftbalance.ledger.reading import name_key as name_key
+from giftbalance.ledger.reading import no_such_account
 from giftbalance.storage import settings
 from giftbalance.storage.models import Account
 from giftbalance.values.dates import now
 from giftbalance.values.money import currency_digits, show_money
 from giftbalance.values.text import note_text, required_line
 
-NO_ACCOUNT_HELP = (
-    "no account yet; create the account the card was redeemed on first, e.g.: "
-    "giftbalance account add Personal --store amazon.com --currency USD"
-)
 MAX_NAME = 100
-
-
-def name_key(name: str) -> str:
-    """Names are compared case-insensitively (``Work`` and ``work`` are the same account)."""
-    return name.strip().casefold()
 
 
 def clean_name(name: str, what: str = "name") -> str:
@@ -48,9 +42,7 @@ def find_account(session: Session, name: str) -> Account:
     """The account called ``name`` (any case); :class:`NotFound` lists the known names."""
     account = session.scalars(select(Account).where(Account.name_key == name_key(name))).first()
     if account is None:
-        known = [a.name for a in accounts(session)]
-        hint = f" (accounts: {', '.join(known)})" if known else f"; {NO_ACCOUNT_HELP}"
-        raise NotFound(f"no account called {name!r}{hint}")
+        raise no_such_account(name, [a.name for a in accounts(session)])
     return account
 
 

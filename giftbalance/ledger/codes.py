@@ -7,15 +7,14 @@ a keyed HMAC-SHA256 of it are kept. The key is a random secret in the user's con
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
-import secrets
 from pathlib import Path
 
 from giftbalance.errors import GiftbalanceError, InputError
-from giftbalance.storage.files import private_temp, publish_new, remove
 from giftbalance.storage.paths import config_dir
+
+# hashlib, hmac, secrets and the file helpers are imported by the functions that use them:
+# ``giftbalance log`` masks codes (:func:`mask`) and should not pay for loading OpenSSL.
 
 KEY_FILE = "code.key"
 _MIN_LEN, _MAX_LEN = 6, 64
@@ -47,6 +46,10 @@ def load_key(*, create: bool) -> bytes | None:
     except FileNotFoundError:
         if not create:
             return None
+    import secrets
+
+    from giftbalance.storage.files import private_temp, publish_new, remove
+
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_bytes(_KEY_BYTES)
     # Written in full under a private name, then linked into place: a second process never
@@ -75,6 +78,9 @@ def _read_key(path: Path) -> bytes:
 
 def digest(normalised_code: str, key: bytes) -> str:
     """The keyed HMAC-SHA256 (hex) stored in place of the code."""
+    import hashlib
+    import hmac
+
     return hmac.new(key, normalised_code.encode("ascii"), hashlib.sha256).hexdigest()
 
 

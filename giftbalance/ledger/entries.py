@@ -9,7 +9,6 @@ a single entry is written and :func:`append_in_order` the bulk one; both derive
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
@@ -17,7 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from giftbalance.errors import InputError, NotFound, Refused
+from giftbalance.storage import queries
 from giftbalance.storage.models import ENTRY_KINDS, Account, Entry
+from giftbalance.storage.reader import SessionReader
 from giftbalance.values.dates import now
 from giftbalance.values.money import Money, show_money
 from giftbalance.values.text import note_text, one_line
@@ -26,14 +27,9 @@ MAX_GIVER = 200
 
 
 def balance(session: Session, account: Account) -> int:
-    """The account's balance in minor units: its latest entry's ``balance_after`` (indexed)."""
-    value = session.scalars(
-        select(Entry.balance_after)
-        .where(Entry.account_id == account.id)
-        .order_by(Entry.id.desc())
-        .limit(1)
-    ).first()
-    return value or 0
+    """The account's balance in minor units: its latest entry's ``balance_after`` (indexed;
+    the same query the read commands run, :func:`giftbalance.storage.queries.balance`)."""
+    return queries.balance(SessionReader(session), account.id)
 
 
 # -- entries ----------------------------------------------------------------------------------
@@ -415,43 +411,6 @@ def reconcile(
         occurred_on=occurred_on,
         note=f"reconciled to {show_money(store_balance.minor, account.currency)} shown by the store",
     )
-
-
-@dataclass(frozen=True, slots=True)
-class LogLine:
-    entry: Entry
-    account: str
-
-
-def log(
-    session: Session,
-    *,
-    account: Account | None = None,
-    since: date | None = None,
-    until: date | None = None,
-    limit: int | None = None,
-) -> list[LogLine]:
-    """Entries oldest first, filtered by account and date; ``limit`` keeps the newest N."""
-    query = select(Entry, Account.name).join(Account, Account.id == Entry.account_id)
-    if account is not None:
-        query = query.where(Entry.account_id == account.id)
-    if since is not None:
-        query = query.where(Entry.occurred_on >= since)
-    if until is not None:
-        query = query.where(Entry.occurred_on <= until)
-    query = query.order_by(Entry.id.desc())
-    if limit is not None:
-        query = query.limit(limit)
-    rows = [LogLine(entry, name) for entry, name in session.execute(query).all()]
-    rows.reverse()
-    return rows
-
-
-def totals_by_currency(pairs: Sequence[tuple[Account, int]]) -> dict[str, int]:
-    totals: dict[str, int] = {}
-    for account, amount in pairs:
-        totals[account.currency] = totals.get(account.currency, 0) + amount
-    return dict(sorted(totals.items()))
 
 
 def entry_count(session: Session) -> int:

@@ -1,15 +1,24 @@
-"""Expiring money: what is left of each redemption that carries an expiry date."""
+"""Expiring money: what is left of each redemption that carries an expiry date.
+
+It reads through :mod:`giftbalance.storage.queries` (a command's reader, or a session), and
+imports no SQLAlchemy itself, so ``giftbalance balance`` can show it without loading SQLAlchemy.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from giftbalance.storage import queries
+from giftbalance.storage.reader import Reader, as_reader
 
-from giftbalance.storage.models import Account, Entry
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from giftbalance.storage.models import Account
+    from giftbalance.storage.queries import AccountRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +30,7 @@ class Lot:
     entry_id: int
 
 
-def expiring_lots(session: Session, account: Account) -> list[Lot]:
+def expiring_lots(source: Session | Reader, account: Account | AccountRow) -> list[Lot]:
     """What is left of each redemption that has an expiry date, soonest first.
 
     Money leaving the account is taken from the soonest-expiring lot first (the careful
@@ -34,22 +43,18 @@ def expiring_lots(session: Session, account: Account) -> list[Lot]:
     that (another expiring redemption, or the undo of a spend that took from a lot, or of a
     lot). An account that never had an expiring redemption costs a single lookup.
     """
-    cursor = _next_lot_event(session, account, 0, ())
+    reader = as_reader(source)
+    cursor = _next_lot_event(reader, account.id, 0, ())
     left: dict[int, int] = {}
     due: dict[int, date] = {}
     took: dict[int, list[tuple[int, int]]] = {}  # outflow entry -> (lot, amount) it took
     while cursor is not None:
-        rows = session.execute(
-            select(Entry.id, Entry.kind, Entry.amount, Entry.expires_on, Entry.reverses_id)
-            .where(Entry.account_id == account.id, Entry.id >= cursor)
-            .order_by(Entry.id)
-            .limit(_LOT_BATCH)
-        ).all()
-        cursor = rows[-1][0] + 1 if len(rows) == _LOT_BATCH else None
+        rows = queries.lot_events(reader, account.id, cursor, _LOT_BATCH)
+        cursor = rows[-1].id + 1 if len(rows) == _LOT_BATCH else None
         for entry_id, kind, amount, expires_on, reverses_id in rows:
             _replay(left, due, took, entry_id, kind, amount, expires_on, reverses_id)
             if not any(left.values()):
-                cursor = _next_lot_event(session, account, entry_id, [*took, *left])
+                cursor = _next_lot_event(reader, account.id, entry_id, [*took, *left])
                 break
     lots = [Lot(amount, due[i], i) for i, amount in left.items() if amount > 0]
     return sorted(lots, key=lambda lot: (lot.expires_on, lot.entry_id))
@@ -96,23 +101,14 @@ def _replay(
 
 
 def _next_lot_event(
-    session: Session, account: Account, after: int, watched: Iterable[int]
+    reader: Reader, account_id: int, after: int, watched: Sequence[int]
 ) -> int | None:
     """The first entry after ``after`` that can change the lots once they are used up: an
     expiring redemption, or the reversal of one of the ``watched`` entries (the spends that took
     from a lot, and the lots). ``None`` when there is none."""
-    found = session.scalar(
-        select(func.min(Entry.id)).where(
-            Entry.account_id == account.id, Entry.expires_on.is_not(None), Entry.id > after
-        )
-    )
-    ids = list(watched)
-    for start in range(0, len(ids), 500):  # reverses_id is unique, so each is an index lookup
-        undo = session.scalar(
-            select(func.min(Entry.id)).where(
-                Entry.reverses_id.in_(ids[start : start + 500]), Entry.id > after
-            )
-        )
+    found = queries.next_expiring(reader, account_id, after)
+    for start in range(0, len(watched), 500):  # reverses_id is unique: each is an index lookup
+        undo = queries.next_reversal(reader, watched[start : start + 500], after)
         if undo is not None and (found is None or undo < found):
             found = undo
     return found

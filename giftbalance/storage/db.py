@@ -11,7 +11,6 @@ stored revision differs from :data:`SCHEMA_HEAD`.
 from __future__ import annotations
 
 import os
-import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -20,39 +19,18 @@ from typing import TYPE_CHECKING, Any
 
 from giftbalance.errors import DatabaseError
 from giftbalance.storage.files import create_private, private_temp, publish_new, remove
-from giftbalance.storage.paths import ENV_DB, default_db_path
+from giftbalance.storage.paths import default_db_path, side_files
+from giftbalance.storage.paths import resolve_url as resolve_url
+from giftbalance.storage.paths import sqlite_path as sqlite_path
+from giftbalance.storage.reader import BUSY_TIMEOUT_S as BUSY_TIMEOUT_S
+from giftbalance.storage.reader import SessionReader, configure_sqlite, warn_if_shared
 from giftbalance.storage.schema import SCHEMA_HEAD, alembic_config, known_revisions
-from giftbalance.storage.sqlite import side_files
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
     from sqlalchemy.orm import Session
 
-#: How long a writer waits for another writer before giving up, in seconds.
-BUSY_TIMEOUT_S = 60
 _WRITE_LOCK_KEY = 0x6769667462  # "giftb": the PostgreSQL advisory lock writers take
-
-
-def resolve_url(option: str | None) -> str:
-    """The SQLAlchemy URL to use: ``--db``, else ``$GIFTBALANCE_DB``, else the default file.
-
-    A value with ``://`` is a SQLAlchemy URL; anything else is a path to a SQLite file.
-    """
-    value = option or os.environ.get(ENV_DB) or str(default_db_path())
-    if "://" in value:
-        return value
-    return "sqlite:///" + str(Path(value).expanduser().resolve())
-
-
-def sqlite_path(url: str) -> Path | None:
-    """The file behind a SQLite URL, or ``None`` for other databases and in-memory SQLite."""
-    prefix = "sqlite:///"
-    if not url.startswith(prefix):
-        return None
-    rest = url[len(prefix) :].split("?", 1)[0]
-    if not rest or rest == ":memory:":
-        return None
-    return Path(rest)
 
 
 def _create_sqlite(path: Path) -> None:
@@ -75,22 +53,6 @@ def _create_sqlite(path: Path) -> None:
     finally:
         for leftover in (staged, *side_files(staged)):
             remove(leftover)
-
-
-def _warn_if_shared(path: Path) -> None:
-    # SQLite gives the -wal and -shm files the database's mode, but an old copy may differ.
-    for candidate in (path, *side_files(path)):
-        try:
-            mode = candidate.stat().st_mode
-        except FileNotFoundError:
-            continue
-        if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            print(
-                f"Warning: {candidate} can be read by other users (mode {stat.S_IMODE(mode):o}); "
-                f"run: chmod 600 {candidate}",
-                file=sys.stderr,
-            )
-            return
 
 
 def _disk_full(path: Path | None) -> bool:
@@ -142,7 +104,7 @@ class Database:
                 else:
                     create_private(self.path)
             except FileExistsError:  # the usual case (or another process just created it)
-                _warn_if_shared(self.path)
+                warn_if_shared(self.path)
             except OSError as exc:
                 raise DatabaseError(f"cannot create database {self.path}: {exc.strerror}") from None
         kwargs: dict[str, Any] = {}
@@ -161,12 +123,8 @@ class Database:
 
     def stored_revision(self) -> str | None:
         """The Alembic revision recorded in the database (``None`` for an empty database)."""
-        from sqlalchemy import inspect, text
-
         with self.engine.connect() as conn:
-            if not inspect(conn).has_table("alembic_version"):
-                return None
-            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            return _revision(conn)
 
     def ensure_schema(self) -> None:
         """Create the schema at head, or upgrade an older one after backing up the SQLite file.
@@ -207,15 +165,13 @@ class Database:
         ``NAME.backup-YYYYmmdd-HHMMSS.db`` beside it.
         """
         from alembic import command
-        from sqlalchemy import inspect, text
+        from sqlalchemy import text
 
         config = alembic_config(self.url)
         with self.engine.execution_options(giftbalance_write=True).begin() as conn:
             if self.engine.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _WRITE_LOCK_KEY})
-            current = None
-            if inspect(conn).has_table("alembic_version"):
-                current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            current = _revision(conn)
             if revision == "head" and current == SCHEMA_HEAD:
                 return  # another process upgraded it while this one waited for the lock
             self._check_known(current)
@@ -288,14 +244,22 @@ class Database:
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy's "begin" event below emit BEGIN itself (pysqlite's own is deferred).
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
-    cursor.execute("PRAGMA foreign_keys = ON")
-    if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-        cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute("PRAGMA synchronous = NORMAL")
-    cursor.close()
+    configure_sqlite(dbapi_connection)
+
+
+def _revision(conn: Connection) -> str | None:
+    """The stored revision, read with the fast path's query on SQLite (no reflection)."""
+    from giftbalance.storage.queries import SCHEMA_REVISION, sqlite_schema_revision
+
+    reader = SessionReader(conn)
+    if reader.dialect == "sqlite":
+        return sqlite_schema_revision(reader)
+    from sqlalchemy import inspect
+
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    revision = reader.scalar(SCHEMA_REVISION)
+    return None if revision is None else str(revision)
 
 
 def _sqlite_on_begin(conn: Connection) -> None:

@@ -23,6 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from giftbalance.storage.schema import PRIORITIES as PRIORITIES
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -32,7 +34,6 @@ NAMING_CONVENTION = {
 }
 
 ENTRY_KINDS = ("redeem", "spend", "adjust", "reversal")
-PRIORITIES = ("must", "high", "normal", "low")
 NEED_STATUSES = ("open", "bought", "removed")
 CHANNELS = ("chat", "phone", "email")
 OUTCOMES = ("pending", "refused", "reversed", "credited", "other")

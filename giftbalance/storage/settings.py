@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from giftbalance.errors import InputError
+from giftbalance.storage import queries
+from giftbalance.storage.reader import SessionReader
 from giftbalance.values.dates import WEEKDAYS
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+
+    from giftbalance.storage.reader import Reader
 
 DEFAULTS: dict[str, str] = {"week_start": "monday", "default_account": ""}
 DESCRIPTIONS = {
@@ -23,16 +27,20 @@ def check_key(key: str) -> str:
     return key
 
 
-def get(session: Session, key: str) -> str:
+def value(reader: Reader, key: str) -> str:
     """The stored value of ``key``, or its default."""
-    from giftbalance.storage.models import Setting
-
-    row = session.get(Setting, check_key(key))
-    return row.value if row is not None else DEFAULTS[key]
+    stored = queries.setting(reader, check_key(key))
+    return DEFAULTS[key] if stored is None else stored
 
 
-def all_settings(session: Session) -> dict[str, str]:
-    return {key: get(session, key) for key in DEFAULTS}
+def get(session: Session, key: str) -> str:
+    """:func:`value` inside a session (it sees what the session has not committed yet)."""
+    return value(SessionReader(session), key)
+
+
+def all_settings(reader: Reader) -> dict[str, str]:
+    """Every setting's value (stored, or its default)."""
+    return {key: value(reader, key) for key in DEFAULTS}
 
 
 def put(session: Session, key: str, value: str) -> None:

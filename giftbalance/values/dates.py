@@ -106,3 +106,8 @@ def week_start(day: date, first_weekday: str = "monday") -> date:
         raise DateError(f"week start must be one of {', '.join(WEEKDAYS)}")
     offset = day.weekday() if first_weekday == "monday" else (day.weekday() + 1) % 7
     return day - timedelta(days=offset)
+
+
+def iso(value: date | datetime | None) -> str | None:
+    """A date or time as ISO 8601 text, as JSON output shows it (``None`` stays ``None``)."""
+    return value.isoformat() if value is not None else None

@@ -183,5 +183,3 @@ def confirm(question: str, yes: bool) -> None:
 
 def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
-
-

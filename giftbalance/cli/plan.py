@@ -47,11 +47,11 @@ def plan(
     from giftbalance.render.plan import plan_text
     from giftbalance.values.dates import today
 
-    with app.db.read() as session:
-        first = plan_load.plan_start(session, start or today())
+    with app.reader() as reader:
+        first = plan_load.plan_start(reader, start or today())
         horizon = plan_load.horizon_weeks(first, weeks, until)
         inputs = plan_load.load(
-            session,
+            reader,
             account=account,
             start=first,
             weeks=horizon,

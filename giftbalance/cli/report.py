@@ -86,11 +86,15 @@ def report(
         _check_target(chart, "--chart", ".png", "a PNG image")
     if ics is not None:
         _check_target(ics, "--ics", ".ics", "an iCalendar file")
-    with app.db.read() as session:
-        data = report_load.load(session, day=week or today(), account=account, today=today())
+    fmt = fmt.lower()
+    # Only these show the week-by-week history; the others read just the report week.
+    history = fmt in ("json", "csv") or chart is not None
+    with app.reader() as reader:
+        data = report_load.load(
+            reader, day=week or today(), account=account, today=today(), history=history
+        )
     result = build_report(data)
 
-    fmt = fmt.lower()
     if fmt == "text":
         from giftbalance.render.report_text import report_text
 

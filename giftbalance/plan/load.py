@@ -12,17 +12,20 @@ import math
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from typing import TYPE_CHECKING
 
 from giftbalance.errors import InputError
-from giftbalance.ledger import accounts, entries, lots
+from giftbalance.ledger import lots
+from giftbalance.ledger import reading as ledger
 from giftbalance.plan.planner import ExpiringLot, PlanAccount, PlanNeed, PlanOptions
-from giftbalance.storage import settings
-from giftbalance.storage.models import Account, Entry, Member, Need, Purchase
+from giftbalance.storage import queries, settings
+from giftbalance.storage.queries import AccountRow
+from giftbalance.storage.reader import Reader, as_reader
 from giftbalance.values.dates import week_start
 from giftbalance.values.money import MoneyError, parse_money
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 DEFAULT_WEEKS = 12
 MAX_WEEKS = 520
@@ -51,29 +54,21 @@ def horizon_weeks(start: date, weeks: int | None, until: date | None) -> int:
     return weeks
 
 
-def plan_start(session: Session, day: date) -> date:
+def plan_start(source: Session | Reader, day: date) -> date:
     """The first day of the week containing ``day``, per the ``week_start`` setting."""
-    return week_start(day, settings.get(session, "week_start"))
+    return week_start(day, settings.value(as_reader(source), "week_start"))
 
 
-def member_use(session: Session) -> dict[str, int]:
+def member_use(source: Session | Reader) -> dict[str, int]:
     """Minor units bought so far for each member, net of reversed purchases."""
-    reversal = aliased(Entry)
-    rows = session.execute(
-        select(Member.name, Entry.amount)
-        .join(Purchase, Purchase.member_id == Member.id)
-        .join(Entry, Entry.id == Purchase.entry_id)
-        .outerjoin(reversal, reversal.reverses_id == Entry.id)
-        .where(reversal.id.is_(None))
-    ).all()
     used: dict[str, int] = {}
-    for name, amount in rows:
+    for name, amount in queries.member_use(as_reader(source)):
         used[name] = used.get(name, 0) - amount
     return used
 
 
 def load(
-    session: Session,
+    source: Session | Reader,
     *,
     account: str | None,
     start: date,
@@ -84,12 +79,14 @@ def load(
     """Read what a plan needs. Without ``account``: every active account with money on it.
 
     ``weekly_cap`` is user text, parsed in the planned accounts' currency (refused when they
-    use several currencies: name one with ``account``).
+    use several currencies: name one with ``account``). Reads through a command's reader
+    or a session (:mod:`giftbalance.storage.queries`).
     """
+    reader = as_reader(source)
     if account is not None:
-        chosen = [accounts.find_account(session, account)]
+        chosen = [ledger.find_account(reader, account)]
     else:
-        chosen = [a for a in accounts.accounts(session) if entries.balance(session, a) > 0]
+        chosen = [a for a in ledger.accounts(reader) if ledger.balance(reader, a) > 0]
     cap: int | None = None
     if weekly_cap is not None:
         currencies = {a.currency for a in chosen}
@@ -102,27 +99,22 @@ def load(
             cap = parse_money(weekly_cap, currency).minor
         except MoneyError as exc:
             raise InputError(f"--weekly-cap: {exc}") from None
-    plan_accounts = tuple(_plan_account(session, a, start) for a in chosen)
-    members = tuple(
-        session.scalars(
-            select(Member.name).where(Member.removed_at.is_(None)).order_by(Member.name_key)
-        )
-    )
+    plan_accounts = tuple(_plan_account(reader, a, start) for a in chosen)
     options = PlanOptions(
         start=start,
         weeks=weeks,
         weekly_cap=cap,
         gift_card=gift_card,
-        members=members,
-        member_use=member_use(session),
+        members=tuple(m.name for m in queries.members(reader)),
+        member_use=member_use(reader),
     )
-    return PlanInputs(plan_accounts, open_needs(session), options)
+    return PlanInputs(plan_accounts, open_needs(reader), options)
 
 
-def _plan_account(session: Session, account: Account, start: date) -> PlanAccount:
+def _plan_account(reader: Reader, account: AccountRow, start: date) -> PlanAccount:
     expiring = tuple(
         ExpiringLot(lot.amount, lot.expires_on)
-        for lot in lots.expiring_lots(session, account)
+        for lot in lots.expiring_lots(reader, account)
         if lot.expires_on >= start
     )
     return PlanAccount(
@@ -131,20 +123,14 @@ def _plan_account(session: Session, account: Account, start: date) -> PlanAccoun
         currency=account.currency,
         store=account.store,
         tax_rate=Decimal(account.tax_rate),
-        balance=entries.balance(session, account),
+        balance=ledger.balance(reader, account),
         gift_card_minimum=account.egift_minimum,
         expiring=expiring,
     )
 
 
-def open_needs(session: Session) -> tuple[PlanNeed, ...]:
+def open_needs(source: Session | Reader) -> tuple[PlanNeed, ...]:
     """Every open need as the planner's record, oldest first."""
-    rows = session.execute(
-        select(Need, Member.name)
-        .outerjoin(Member, Member.id == Need.member_id)
-        .where(Need.status == "open")
-        .order_by(Need.id)
-    ).all()
     return tuple(
         PlanNeed(
             need_id=need.id,
@@ -161,5 +147,5 @@ def open_needs(session: Session) -> tuple[PlanNeed, ...]:
             rule=need.rule,
             next_date=need.next_date,
         )
-        for need, member in rows
+        for need, member, _account in queries.needs(as_reader(source))
     )

@@ -69,7 +69,9 @@ def needs_json(views: Sequence[NeedView], totals: Mapping[str, int]) -> dict[str
     """The needs list and the open needs' total per currency."""
     return {
         "needs": [need_json(v) for v in views],
-        "totals": [{"currency": c, "amount": data_money(amount, c)} for c, amount in totals.items()],
+        "totals": [
+            {"currency": c, "amount": data_money(amount, c)} for c, amount in totals.items()
+        ],
     }
 
 

@@ -1,10 +1,15 @@
 """Loading the weekly report's inputs from the database.
 
-:mod:`giftbalance.report` is pure; this module reads what it takes: the ledger of the reported
-accounts up to the end of the report week, filtered and summed per day in SQL (so a long
-ledger costs the report a row per day, not per entry), the purchases with their members'
-names, the number of pending support contacts, and the plan (through
-:mod:`giftbalance.planning`, the same loader as ``giftbalance plan``).
+:mod:`giftbalance.report.weekly` is pure; this module reads what it takes, through
+:mod:`giftbalance.storage.queries` (a command's reader, or a session): the ledger of the
+reported accounts summed per day in SQL (so a long ledger costs the report a row per day, not
+per entry), the purchases with their members' names, the number of pending support contacts,
+and the plan (through :mod:`giftbalance.plan.load`, the same loader as ``giftbalance plan``).
+
+How much of the ledger: the week by week history (``--format json`` and ``csv``, and the
+chart) needs every day up to the report week; the other formats show only the report week, so
+they read only its days and each account's balance before it (the balance, less what the
+entries dated from the week on add up to: indexed lookups), whatever the ledger's length.
 
 Which plan a week gets: the plan always starts in *today's* week, from today's balance,
 because only the present balance and the open needs can be planned.
@@ -19,19 +24,19 @@ because only the present balance and the open needs can be planned.
 from __future__ import annotations
 
 from datetime import date, timedelta
-
-import pandas as pd
-from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from typing import TYPE_CHECKING
 
 from giftbalance.errors import InputError
-from giftbalance.ledger import accounts
+from giftbalance.ledger import reading as ledger
 from giftbalance.plan import load as plan_load
 from giftbalance.plan.planner import make_plan
 from giftbalance.report.weekly import LedgerRow, PurchaseRow, ReportAccount, ReportData
-from giftbalance.storage import settings
-from giftbalance.storage.models import Account, Contact, Entry, Member, Need, Purchase
+from giftbalance.storage import queries, settings
+from giftbalance.storage.reader import Reader, as_reader
 from giftbalance.values.dates import week_start
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def report_weeks(first: date, week: date) -> int:
@@ -47,94 +52,71 @@ def report_weeks(first: date, week: date) -> int:
     return weeks
 
 
-def ledger_frame(session: Session, account_ids: list[int], until: date) -> pd.DataFrame:
-    """The ledger of ``account_ids`` up to ``until``, summed per account, day and category in
-    SQL, as a frame with the columns of :class:`~giftbalance.report.LedgerRow`.
+def ledger_rows(
+    source: Session | Reader, account_ids: list[int], until: date, since: date | None = None
+) -> list[LedgerRow]:
+    """The ledger of ``account_ids`` dated up to ``until`` (and from ``since``), summed per
+    account, day and category in SQL, as :class:`~giftbalance.report.weekly.LedgerRow` records.
 
     A reversal counts in the category of the entry it reverses. Summing per day in the
     database sends the report a few thousand rows instead of every entry (100,000 in the
-    benchmark); pandas then resamples the days into weeks. ``occurred_on`` comes as the driver
-    returns it (ISO text on SQLite, dates on PostgreSQL); the report reads both.
+    benchmark); the report then resamples the days into weeks.
     """
-    undone = aliased(Entry)
-    category = case(
-        (Entry.kind == "reversal", func.coalesce(undone.kind, "adjust")), else_=Entry.kind
-    )
-    query = (
-        select(
-            Entry.account_id,
-            Entry.occurred_on,
-            category.label("category"),
-            func.sum(Entry.amount),
-            func.count(Entry.id),
-        )
-        .outerjoin(undone, undone.id == Entry.reverses_id)
-        .where(Entry.occurred_on <= until, Entry.account_id.in_(account_ids))
-        .group_by(Entry.account_id, Entry.occurred_on, category)
-    )
-    rows = [tuple(row) for row in session.execute(query)]
-    return pd.DataFrame.from_records(rows, columns=list(LedgerRow._fields))
+    return [
+        LedgerRow(*day) for day in queries.ledger_days(as_reader(source), account_ids, until, since)
+    ]
 
 
-def purchases(session: Session, account_ids: list[int], until: date) -> list[PurchaseRow]:
+def purchases(source: Session | Reader, account_ids: list[int], until: date) -> list[PurchaseRow]:
     """The purchases paid from ``account_ids`` by spends dated on or before ``until``, with
     the need's name, the member's (as recorded at the time), the money spent and whether the
     spend was reversed since."""
-    reversal = aliased(Entry)
-    rows = session.execute(
-        select(
-            Entry.account_id,
-            Entry.occurred_on,
-            Purchase.need_id,
-            Need.name,
-            Member.name,
-            Purchase.units,
-            -Entry.amount,
-            reversal.id.is_not(None),
-        )
-        .join(Entry, Entry.id == Purchase.entry_id)
-        .join(Need, Need.id == Purchase.need_id)
-        .outerjoin(Member, Member.id == Purchase.member_id)
-        .outerjoin(reversal, reversal.reverses_id == Entry.id)
-        .where(Entry.occurred_on <= until, Entry.account_id.in_(account_ids))
-        .order_by(Purchase.id)
-    ).all()
-    return [PurchaseRow(*row) for row in rows]
+    return [PurchaseRow(*row) for row in queries.purchases(as_reader(source), account_ids, until)]
 
 
-def pending_contacts(session: Session, account: Account | None) -> int:
-    """Support contacts still pending: all of them, or for one account those about it and
-    those about no account in particular."""
-    query = select(func.count(Contact.id)).where(Contact.outcome == "pending")
-    if account is not None:
-        query = query.where(or_(Contact.account_id == account.id, Contact.account_id.is_(None)))
-    return session.scalar(query) or 0
-
-
-def load(session: Session, *, day: date, account: str | None, today: date) -> ReportData:
+def load(
+    source: Session | Reader,
+    *,
+    day: date,
+    account: str | None,
+    today: date,
+    history: bool = True,
+) -> ReportData:
     """The report's inputs for the week containing ``day`` (weeks per the ``week_start``
-    setting): every active account, or only ``account``.
+    setting): every active account, or only ``account``. Without ``history``, the ledger is
+    read from the report week on only (the report's ``history`` then holds that week alone).
 
     Raises :class:`~giftbalance.errors.NotFound` for an unknown account and
     :class:`InputError` for a week beyond the planner's horizon.
     """
-    first_weekday = settings.get(session, "week_start")
+    reader = as_reader(source)
+    first_weekday = settings.value(reader, "week_start")
     week = week_start(day, first_weekday)
     first = week_start(today, first_weekday)
     weeks = report_weeks(first, week)
-    chosen = [accounts.find_account(session, account)] if account else accounts.accounts(session)
-    inputs = plan_load.load(session, account=account, start=first, weeks=weeks)
+    chosen = [ledger.find_account(reader, account)] if account else ledger.accounts(reader)
+    inputs = plan_load.load(reader, account=account, start=first, weeks=weeks)
     plan = make_plan(inputs.accounts, inputs.needs, inputs.options)
     ids = [a.id for a in chosen]
     week_end = week + timedelta(days=6)
+    since = None if history else week
+    opening = (
+        {}
+        if since is None
+        else {
+            a.id: ledger.balance(reader, a) - queries.moved_since(reader, a.id, since)
+            for a in chosen
+        }
+    )
     return ReportData(
         week=week,
         today=today,
         week_start=first_weekday,
         accounts=tuple(ReportAccount(a.id, a.name, a.currency, a.store, a.note) for a in chosen),
-        ledger=ledger_frame(session, ids, week_end),
-        purchases=purchases(session, ids, week_end),
+        ledger=ledger_rows(reader, ids, week_end, since),
+        purchases=purchases(reader, ids, week_end),
         plan=plan,
         expiring={a.account_id: a.expiring for a in inputs.accounts},
-        pending_contacts=pending_contacts(session, chosen[0] if account else None),
+        pending_contacts=queries.pending_contacts(reader, chosen[0].id if account else None),
+        opening=opening,
     )

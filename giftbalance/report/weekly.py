@@ -17,7 +17,7 @@ This module imports pandas at the top; the CLI imports it only inside ``giftbala
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Final, Literal, NamedTuple
 
@@ -134,7 +134,10 @@ class ReportData:
 
     ``ledger`` holds the reported accounts' ledger up to the end of ``week`` (later rows are
     ignored), as :class:`LedgerRow` records (one per entry, or per day and category) or a
-    DataFrame with the same columns. ``purchases`` are the needs bought with those accounts.
+    DataFrame with the same columns: the whole ledger, or only its rows from some day on, with
+    ``opening`` giving each account's balance from the entries before that day (the report's
+    ``history`` then starts at the week of the first row given, and its balances carry
+    ``opening``). ``purchases`` are the needs bought with those accounts.
     ``plan`` is the plan from today's week (``plan.start``); ``expiring`` the parts of each
     account's current balance that expire (by account id).
     """
@@ -152,6 +155,9 @@ class ReportData:
     expiring: Mapping[int, tuple[ExpiringLot, ...]]
     #: Support contacts whose outcome is still ``pending``.
     pending_contacts: int = 0
+    #: Each account's balance before the first row of ``ledger`` (by account id; missing: 0,
+    #: ``ledger`` starts at the account's first entry).
+    opening: Mapping[int, int] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------------------------
@@ -326,7 +332,11 @@ def ledger_frame(ledger: Sequence[LedgerRow] | pd.DataFrame) -> pd.DataFrame:
 
 
 def weekly_ledger(
-    frame: pd.DataFrame, account_ids: Iterable[int], week_start: str, last_week: date
+    frame: pd.DataFrame,
+    account_ids: Iterable[int],
+    week_start: str,
+    last_week: date,
+    opening: Mapping[int, int] | None = None,
 ) -> pd.DataFrame:
     """Each account's ledger resampled into weeks, up to the week starting ``last_week``.
 
@@ -334,7 +344,8 @@ def weekly_ledger(
     from the week of the first row (of any account, so they line up) to ``last_week``, weeks
     without entries included: a ``(account_id, week)`` index (``week`` is the week's first
     day) and ``int64`` columns ``redeemed``, ``spent``, ``adjusted``, ``change``, ``balance``
-    (at the week's end) and ``entries``. Rows dated after ``last_week``'s end are left out.
+    (at the week's end, starting from the account's ``opening`` balance) and ``entries``.
+    Rows dated after ``last_week``'s end are left out.
     """
     rule = weekly_rule(week_start)
     ids = list(dict.fromkeys(account_ids))
@@ -353,6 +364,9 @@ def weekly_ledger(
     weekly = sums.reindex(full, fill_value=0).astype(MONEY)
     weekly = weekly.rename(columns={"amount": "change"})
     weekly["balance"] = weekly.groupby(level="account_id")["change"].cumsum().astype(MONEY)
+    if opening:
+        carried = [opening.get(int(i), 0) for i in weekly.index.get_level_values("account_id")]
+        weekly["balance"] = weekly["balance"] + np.array(carried, dtype=MONEY)
     weeks = pd.DatetimeIndex(weekly.index.get_level_values("label")) - pd.Timedelta(days=6)
     weekly.index = pd.MultiIndex.from_arrays(
         [weekly.index.get_level_values("account_id"), weeks], names=["account_id", "week"]
@@ -497,7 +511,7 @@ def build_report(data: ReportData) -> Report:
     when = PAST if data.week < plan.start else CURRENT if data.week == plan.start else FUTURE
     ids = [a.account_id for a in data.accounts]
     frame = ledger_frame(data.ledger)
-    weekly = weekly_ledger(frame, ids, rule_week_start, data.week)
+    weekly = weekly_ledger(frame, ids, rule_week_start, data.week, data.opening)
     use = member_use_frame(data.purchases, data.week + timedelta(days=6))
     plans = {p.account_id: p for p in plan.accounts}
     order_week = max(data.week, plan.start)

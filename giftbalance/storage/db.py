@@ -244,7 +244,7 @@ class Database:
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy's "begin" event below emit BEGIN itself (pysqlite's own is deferred).
-    configure_sqlite(dbapi_connection)
+    configure_sqlite(dbapi_connection, BUSY_TIMEOUT_S)
 
 
 def _revision(conn: Connection) -> str | None:

@@ -125,8 +125,7 @@ def balance(reader: Reader, account_id: int) -> int:
     """The account's balance in minor units: its latest entry's ``balance_after`` (one
     indexed lookup, whatever the length of the ledger)."""
     value = reader.scalar(
-        "SELECT balance_after FROM entries WHERE account_id = :account_id "
-        "ORDER BY id DESC LIMIT 1",
+        "SELECT balance_after FROM entries WHERE account_id = :account_id ORDER BY id DESC LIMIT 1",
         {"account_id": account_id},
     )
     return int(value or 0)
@@ -475,7 +474,9 @@ def purchases(reader: Reader, account_ids: Sequence[int], until: date) -> list[P
         day = to_date(occurred_on)
         assert day is not None
         found.append(
-            PurchaseDay(account_id, day, need_id, need, member, units, -amount, reversal is not None)
+            PurchaseDay(
+                account_id, day, need_id, need, member, units, -amount, reversal is not None
+            )
         )
     return found
 
@@ -485,9 +486,7 @@ def purchases(reader: Reader, account_ids: Sequence[int], until: date) -> list[P
 
 def contact_counts(reader: Reader) -> tuple[int, int]:
     """How many contacts are logged, and how many still wait for an answer (``pending``)."""
-    row = reader.one(
-        "SELECT count(*), count(*) FILTER (WHERE outcome = 'pending') FROM contacts"
-    )
+    row = reader.one("SELECT count(*), count(*) FILTER (WHERE outcome = 'pending') FROM contacts")
     assert row is not None
     return int(row[0] or 0), int(row[1] or 0)
 

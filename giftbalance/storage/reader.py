@@ -126,13 +126,13 @@ def as_reader(source: Session | Reader) -> Reader:
     return source if isinstance(source, Reader) else SessionReader(source)
 
 
-def configure_sqlite(connection: sqlite3.Connection) -> None:
+def configure_sqlite(connection: sqlite3.Connection, busy_timeout_s: int = BUSY_TIMEOUT_S) -> None:
     """Set up a new SQLite connection the way every giftbalance connection is: transactions
     begun by the caller, a busy timeout, foreign keys on, WAL (switched on once, by the first
     connection that finds it off) and ``synchronous = NORMAL`` (safe with WAL)."""
     connection.isolation_level = None
     cursor = connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
+    cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
     cursor.execute("PRAGMA foreign_keys = ON")
     if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         cursor.execute("PRAGMA journal_mode = WAL")

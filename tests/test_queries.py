@@ -1,0 +1,335 @@
+"""The hot read queries (giftbalance.storage.queries) against databases built by the Alembic
+migrations, on SQLite (through sqlite3 and through SQLAlchemy) and PostgreSQL.
+
+The queries are plain SQL beside the SQLAlchemy models: this file is what keeps them from
+drifting apart. Every query function runs here against a household built by the commands
+(the first command builds the schema with the migrations), and its answer is checked against
+the same data read through the ORM models. A new query function must be added here: the last
+test fails until it is.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import re
+import shlex
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from click.testing import CliRunner
+from conftest import POSTGRES, SQLITE, pg_server_url
+from sqlalchemy import select, text
+
+from giftbalance.cli import cli
+from giftbalance.storage import queries
+from giftbalance.storage.db import Database, sqlite_path
+from giftbalance.storage.models import Account, Contact, Entry, Member, Need, Purchase, Setting
+from giftbalance.storage.reader import Reader, SessionReader, open_snapshot
+from giftbalance.storage.schema import SCHEMA_HEAD
+
+#: The commands that build the household every test reads: accounts (one in EUR, one
+#: archived), redemptions (one expiring), spends, reversals, members (one removed), needs
+#: (recurring, bought, removed), purchases (one undone), contacts, settings.
+HOUSEHOLD = [
+    "account add Family --tax-rate 8.875 --default",
+    "account add Work --store example.com --note expenses",
+    "account add Euro --currency EUR",
+    "account add Spare",
+    "account archive Spare",
+    "add 100 -a Family --yes --date 2026-11-02 --expires 2026-12-31",
+    "add 40 -a Work --yes --date 2026-11-03 --from May --note a",
+    "spend 15 -a Family --date 2026-11-04",
+    "add 5 -a Work --yes --date 2026-11-05",
+    "undo --yes",
+    "add 10 -a Euro --yes --date 2026-11-20",
+    "member add Sam",
+    "member add Alex",
+    "member add Robin",
+    "member remove Robin",
+    "need add Paper --price 8.99 --qty 2 --for Sam -a Family",
+    "need add Coffee --price 14.50 --every weekly --for Alex",
+    "need add Filter --price 29.99 --priority high --by 2026-12-01",
+    "need add Crayons --price 3 -a Euro",
+    "need add Old --price 3",
+    "need remove 5",
+    "need bought 1 --units 1 --date 2026-11-24",
+    "need bought 2 --date 2026-11-25 -a Family",
+    "undo --yes",
+    "contact add --channel chat --summary asked -a Work",
+    "contact add --channel phone --summary again --outcome refused",
+    "contact add --channel email --summary none",
+    "config set week_start sunday",
+]
+BACKENDS = [SQLITE] + ([POSTGRES] if pg_server_url() else [])
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def household_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A database built once per backend by :data:`HOUSEHOLD` (its first command builds the
+    schema with the migrations); the tests only read it."""
+    folder = tmp_path_factory.mktemp("queries")
+    schema = None
+    if request.param == SQLITE:
+        url = "sqlite:///" + str(folder / "household.db")
+    else:
+        admin, database_url = request.getfixturevalue("pg_database")
+        schema = f"queries_{os.getpid()}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = f"{database_url}?options={quote(f'-csearch_path={schema}')}"
+    env = {"GIFTBALANCE_DB": url, "GIFTBALANCE_CONFIG_DIR": str(folder / "config")}
+    for command in HOUSEHOLD:
+        result = CliRunner().invoke(cli, shlex.split(command), env=env)
+        assert result.exit_code == 0, (command, result.output)
+    try:
+        yield url
+    finally:
+        if schema is not None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@pytest.fixture
+def readers(household_url: str) -> Iterator[tuple[list[Reader], Any]]:
+    """Every way the queries run on the household (sqlite3 and SQLAlchemy on SQLite;
+    SQLAlchemy on PostgreSQL), and an ORM session on the same data for the truth."""
+    database = Database(household_url)
+    try:
+        with database.read() as session, database.read() as other:
+            found: list[Reader] = [SessionReader(other)]
+            path = sqlite_path(household_url)
+            fast = open_snapshot(path) if path is not None else None
+            if path is not None:
+                assert fast is not None, "a current SQLite file opens on the fast path"
+                found.append(fast)
+            try:
+                yield found, session
+            finally:
+                if fast is not None:
+                    fast.close()
+    finally:
+        database.dispose()
+
+
+def used(name: str) -> Any:
+    """The query function ``name`` (the last test checks every one is used here)."""
+    return getattr(queries, name)
+
+
+def test_the_schema_revision(readers: tuple[list[Reader], Any]) -> None:
+    for reader in readers[0]:
+        if reader.dialect == "sqlite":
+            assert used("sqlite_schema_revision")(reader) == SCHEMA_HEAD
+        assert reader.scalar(queries.SCHEMA_REVISION) == SCHEMA_HEAD
+
+
+def test_settings(readers: tuple[list[Reader], Any]) -> None:
+    found, session = readers
+    stored = {s.key: s.value for s in session.scalars(select(Setting))}
+    assert stored["week_start"] == "sunday"
+    for reader in found:
+        for key in ("week_start", "default_account", "never_set"):
+            assert used("setting")(reader, key) == stored.get(key)
+
+
+def test_accounts(readers: tuple[list[Reader], Any]) -> None:
+    found, session = readers
+    orm = list(session.scalars(select(Account).order_by(Account.name_key)))
+    assert [a.name for a in orm] == ["Euro", "Family", "Spare", "Work"]
+    for reader in found:
+        rows = used("accounts")(reader, include_archived=True)
+        assert [tuple(r) for r in rows] == [
+            tuple(getattr(a, field) for field in queries.AccountRow._fields) for a in orm
+        ]
+        assert rows[2].archived_at is not None
+        assert used("accounts")(reader) == [rows[0], rows[1], rows[3]]
+        assert used("account_by_key")(reader, "work") == rows[3]
+        assert used("account_by_key")(reader, "spare") == rows[2]
+        assert used("account_by_key")(reader, "nobody") is None
+        assert used("account_by_id")(reader, orm[1].id) == rows[1]
+        assert used("account_by_id")(reader, 999) is None
+
+
+def test_balances_and_what_moved(readers: tuple[list[Reader], Any]) -> None:
+    found, session = readers
+    every = list(session.scalars(select(Entry).order_by(Entry.id)))
+    for reader in found:
+        for account in session.scalars(select(Account)):
+            mine = [e for e in every if e.account_id == account.id]
+            assert used("balance")(reader, account.id) == sum(e.amount for e in mine)
+            since = date(2026, 11, 4)
+            assert used("moved_since")(reader, account.id, since) == sum(
+                e.amount for e in mine if e.occurred_on >= since
+            )
+        assert used("balance")(reader, 999) == 0
+
+
+def test_the_log(readers: tuple[list[Reader], Any]) -> None:
+    found, session = readers
+    names = {a.id: a.name for a in session.scalars(select(Account))}
+    every = list(session.scalars(select(Entry).order_by(Entry.id.desc())))
+    expected = [
+        (tuple(getattr(e, field) for field in queries.EntryRow._fields), names[e.account_id])
+        for e in every
+    ]
+    family = next(i for i, n in names.items() if n == "Family")
+    for reader in found:
+        log = used("log")
+        assert [(tuple(entry), name) for entry, name in log(reader)] == expected
+        assert [e.id for e, _ in log(reader, limit=3)] == [e.id for e in every[:3]]
+        assert [e.id for e, _ in log(reader, account_id=family)] == [
+            e.id for e in every if e.account_id == family
+        ]
+        window = log(reader, since=date(2026, 11, 4), until=date(2026, 11, 5), limit=50)
+        assert [e.id for e, _ in window] == [
+            e.id for e in every if date(2026, 11, 4) <= e.occurred_on <= date(2026, 11, 5)
+        ]
+        assert window and all(isinstance(e.occurred_on, date) for e, _ in window)
+
+
+def test_what_the_expiring_lots_replay_reads(readers: tuple[list[Reader], Any]) -> None:
+    found, session = readers
+    family = session.execute(select(Account).where(Account.name == "Family")).scalar_one()
+    mine = list(
+        session.scalars(select(Entry).where(Entry.account_id == family.id).order_by(Entry.id))
+    )
+    expiring = [e for e in mine if e.expires_on is not None]
+    reversal = next(e for e in mine if e.kind == "reversal")
+    for reader in found:
+        events = used("lot_events")(reader, family.id, mine[1].id, 2)
+        assert [tuple(e) for e in events] == [
+            (e.id, e.kind, e.amount, e.expires_on, e.reverses_id) for e in mine[1:3]
+        ]
+        assert used("next_expiring")(reader, family.id, 0) == expiring[0].id
+        assert used("next_expiring")(reader, family.id, expiring[-1].id) is None
+        assert used("next_reversal")(reader, [reversal.reverses_id, 999], 0) == reversal.id
+        assert used("next_reversal")(reader, [reversal.reverses_id], reversal.id) is None
+        assert used("next_reversal")(reader, [], 0) is None
+
+
+def test_the_ledger_summed_per_day(readers: tuple[list[Reader], Any]) -> None:
+    found, session = readers
+    every = list(session.scalars(select(Entry)))
+    kinds = {e.id: e.kind for e in every}
+    ids = sorted({e.account_id for e in every})
+    sums: dict[tuple[int, date, str], list[int]] = {}
+    for e in every:
+        category = kinds.get(e.reverses_id, "adjust") if e.kind == "reversal" else e.kind
+        got = sums.setdefault((e.account_id, e.occurred_on, category), [0, 0])
+        got[0] += e.amount
+        got[1] += 1
+    expected = sorted((*key, amount, count) for key, (amount, count) in sums.items())
+    assert any(row[2] == "spend" and row[3] == 0 for row in expected), "an undone spend"
+    for reader in found:
+        days = used("ledger_days")
+        assert [tuple(d) for d in days(reader, ids, date(2027, 1, 1))] == expected
+        assert [tuple(d) for d in days(reader, ids[:1], date(2026, 11, 20), date(2026, 11, 3))] == [
+            row
+            for row in expected
+            if row[0] == ids[0] and date(2026, 11, 3) <= row[1] <= date(2026, 11, 20)
+        ]
+        assert days(reader, [], date(2027, 1, 1)) == []
+
+
+def test_members(readers: tuple[list[Reader], Any]) -> None:
+    found, session = readers
+    orm = list(
+        session.scalars(select(Member).order_by(Member.removed_at.is_not(None), Member.name_key))
+    )
+    as_rows = [tuple(getattr(m, f) for f in queries.MemberRow._fields) for m in orm]
+    assert [m.name for m in orm] == ["Alex", "Sam", "Robin"]
+    for reader in found:
+        assert [tuple(m) for m in used("members")(reader, include_removed=True)] == as_rows
+        assert [tuple(m) for m in used("members")(reader)] == as_rows[:2]
+        assert used("current_member_by_key")(reader, "sam").name == "Sam"
+        assert used("current_member_by_key")(reader, "robin") is None
+        assert used("open_need_counts")(reader) == {orm[0].id: 1, orm[1].id: 1}
+
+
+def test_needs_and_purchases(readers: tuple[list[Reader], Any]) -> None:
+    found, session = readers
+    orm = list(session.scalars(select(Need).order_by(Need.id)))
+    members = {m.id: m.name for m in session.scalars(select(Member))}
+    accounts = {a.id: a for a in session.scalars(select(Account))}
+    every = [
+        (
+            tuple(getattr(n, f) for f in queries.NeedRow._fields),
+            members.get(n.member_id) if n.member_id else None,
+            accounts[n.account_id].name if n.account_id else None,
+        )
+        for n in orm
+    ]
+    family = next(a for a in accounts.values() if a.name == "Family")
+    sam = next(i for i, name in members.items() if name == "Sam")
+    for reader in found:
+        needs = used("needs")
+
+        def plain(rows: list[Any]) -> list[Any]:
+            return [(tuple(need), member, account) for need, member, account in rows]
+
+        assert plain(needs(reader, include_closed=True)) == every
+        assert plain(needs(reader)) == [row for row in every if row[0][15] == "open"]
+        assert plain(needs(reader, member_id=sam)) == [every[0]]
+        payable = plain(needs(reader, payable_by=(family.id, "USD")))
+        assert [row[0][1] for row in payable] == ["Paper", "Coffee", "Filter"]
+        assert plain(needs(reader, include_closed=True, ids=[2, 5])) == [every[1], every[4]]
+        assert needs(reader, ids=[]) == []
+
+    bought = list(session.scalars(select(Purchase).order_by(Purchase.id)))
+    assert len(bought) == 2
+    for reader in found:
+        rows = used("purchases")(reader, sorted(accounts), date(2026, 12, 31))
+        assert [(r.need, r.member, r.units, r.reversed) for r in rows] == [
+            ("Paper", "Sam", 1, False),
+            ("Coffee", "Alex", 1, True),
+        ]
+        spent = [-session.get(Entry, p.entry_id).amount for p in bought]
+        assert [r.amount for r in rows] == spent
+        assert used("purchases")(reader, sorted(accounts), date(2026, 11, 24))[-1].need == "Paper"
+        # Bought for Sam and not undone: the planner's per-member use.
+        assert used("member_use")(reader) == [("Sam", -spent[0])]
+
+
+def test_contacts(readers: tuple[list[Reader], Any]) -> None:
+    found, session = readers
+    contacts = list(session.scalars(select(Contact)))
+    work = session.execute(select(Account).where(Account.name == "Work")).scalar_one()
+    pending = [c for c in contacts if c.outcome == "pending"]
+    for reader in found:
+        assert used("contact_counts")(reader) == (len(contacts), len(pending))
+        assert used("pending_contacts")(reader) == len(pending) == 2
+        assert used("pending_contacts")(reader, work.id) == 2  # about Work, and about none
+        family = used("account_by_key")(reader, "family")
+        assert used("pending_contacts")(reader, family.id) == 1
+
+
+def test_records_name_the_models_columns() -> None:
+    for record, model, left_out in (
+        (queries.AccountRow, Account, {"name_key"}),
+        (queries.EntryRow, Entry, {"code_hmac"}),
+        (queries.MemberRow, Member, {"name_key"}),
+        (queries.NeedRow, Need, set()),
+    ):
+        columns = [c.key for c in model.__table__.columns]
+        assert [f for f in columns if f not in left_out] == list(record._fields), record
+
+
+def test_every_query_function_is_checked_here() -> None:
+    """Every public function of the module that reads the database is run by a test above."""
+    functions = {
+        name
+        for name, value in inspect.getmembers(queries, inspect.isfunction)
+        if value.__module__ == queries.__name__
+        and not name.startswith("_")
+        and "reader" in inspect.signature(value).parameters
+    }
+    checked = set(re.findall(r'used\("(\w+)"\)', Path(__file__).read_text()))
+    assert len(functions) > 15, "found the query functions"
+    assert functions <= checked, sorted(functions - checked)

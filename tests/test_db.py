@@ -336,8 +336,14 @@ def test_writes_on_a_current_schema_import_no_alembic_or_pandas(ok, db_path: Pat
     tests/test_fast_path.py)."""
     ok("account", "add", "Personal")
     ok("add", "5", "--yes", "--code", input="ABCD-EFGH-1234\n")
+    ok("need", "add", "Coffee", "--price", "1", "--every", "2 weeks")
     env = {"GIFTBALANCE_DB": str(db_path)}
-    for args in (["spend", "1"], ["add", "1", "--yes"], ["need", "add", "Tea", "--price", "1"]):
+    for args in (
+        ["spend", "1"],
+        ["add", "1", "--yes"],
+        ["need", "add", "Tea", "--price", "1"],
+        ["need", "bought", "1"],
+    ):
         names = imported_modules(*args, env=env)
         assert "sqlalchemy" in names, "the command did use the database"
         assert not names.intersection({"alembic", "pandas", "matplotlib"}), (args, names)

@@ -273,3 +273,34 @@ def test_the_json_report_keeps_the_whole_history(ok: Any) -> None:
     document = json.loads(ok("report", "--format", "json").stdout)
     family = next(a for a in document["accounts"] if a["account"] == "Family")
     assert family["history"][0]["week"] == "2026-09-28", "from the first entry's week"
+
+
+@pytest.mark.sqlite_only
+def test_a_shared_wal_file_is_named_once_even_when_the_schema_is_upgraded(
+    db_url: str, db_path: Path, run: Any
+) -> None:
+    from test_db import make_old_database
+
+    make_old_database(db_url)
+    keep = sqlite3.connect(db_path)  # keeps the -wal file in place
+    try:
+        keep.execute("SELECT count(*) FROM entries").fetchone()
+        wal = db_path.with_name(db_path.name + "-wal")
+        wal.chmod(0o644)
+        result = run("balance")
+    finally:
+        keep.close()
+    assert result.exit_code == 0 and "Upgrading database schema 0001" in result.stderr
+    assert result.stderr.count(f"Warning: {wal} can be read by other users (mode 644)") == 1
+
+
+@pytest.mark.sqlite_only
+def test_a_sqlite_url_with_options_is_left_to_sqlalchemy(ok: Any, db_path: Path) -> None:
+    ok("account", "add", "Family")
+    app = App(f"sqlite:///{db_path}?timeout=5")
+    try:
+        with app.reader() as reader:
+            assert isinstance(reader, SessionReader)
+            assert reader.scalar("SELECT name FROM accounts") == "Family"
+    finally:
+        app.close()

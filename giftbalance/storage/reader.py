@@ -140,22 +140,34 @@ def configure_sqlite(connection: sqlite3.Connection, busy_timeout_s: int = BUSY_
     cursor.close()
 
 
-def warn_if_shared(path: Path) -> None:
-    """Say on stderr how to fix it when the database, or one of its side files, can be read
-    by other users (SQLite gives the side files the database's mode, but an old copy may
-    differ)."""
+def shared_file(path: Path) -> tuple[Path, int] | None:
+    """The database, or the first of its side files, that other users can read, with its
+    mode (SQLite gives the side files the database's mode when it opens them, but an old
+    copy may differ: look before opening)."""
     for candidate in (path, *side_files(path)):
         try:
             mode = candidate.stat().st_mode
         except FileNotFoundError:
             continue
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            print(
-                f"Warning: {candidate} can be read by other users (mode {stat.S_IMODE(mode):o}); "
-                f"run: chmod 600 {candidate}",
-                file=sys.stderr,
-            )
-            return
+            return candidate, stat.S_IMODE(mode)
+    return None
+
+
+def warn_shared(found: tuple[Path, int] | None) -> None:
+    """Say on stderr how to make the file :func:`shared_file` found private."""
+    if found is not None:
+        candidate, mode = found
+        print(
+            f"Warning: {candidate} can be read by other users (mode {mode:o}); "
+            f"run: chmod 600 {candidate}",
+            file=sys.stderr,
+        )
+
+
+def warn_if_shared(path: Path) -> None:
+    """:func:`warn_shared` about :func:`shared_file`."""
+    warn_shared(shared_file(path))
 
 
 def open_snapshot(path: Path) -> SqliteReader | None:
@@ -165,6 +177,7 @@ def open_snapshot(path: Path) -> SqliteReader | None:
     refused when newer), or it cannot be opened or read (the error is explained there)."""
     from giftbalance.storage.queries import sqlite_schema_revision
 
+    shared = shared_file(path)  # before SQLite opens the side files (and changes their mode)
     try:
         # mode=rw: never create the file here (Database creates it whole, at head).
         connection = sqlite3.connect(
@@ -178,21 +191,25 @@ def open_snapshot(path: Path) -> SqliteReader | None:
         connection.execute("BEGIN")  # deferred: the snapshot starts at the first read
         revision = sqlite_schema_revision(reader)
     except sqlite3.Error:
-        reader.close()
-        return None
-    if revision != SCHEMA_HEAD:
-        reader.close()
-        return None
-    warn_if_shared(path)
-    return reader
+        revision = None
+    if revision == SCHEMA_HEAD:
+        warn_shared(shared)
+        return reader
+    reader.close()
+    # Database warns about the file itself; a side file SQLite has made private since, it
+    # can no longer see.
+    if shared is not None and shared[0] != path:
+        warn_shared(shared)
+    return None
 
 
 @contextmanager
 def snapshot(url: str, database: Callable[[], Database]) -> Iterator[Reader]:
     """One read snapshot of the database at ``url`` for a command: through ``sqlite3`` for a
     SQLite file at the current schema, else through ``database()``'s session (which creates,
-    upgrades or refuses the database as every command does)."""
-    path = sqlite_path(url)
+    upgrades or refuses the database as every command does). A SQLite URL with options
+    (``?...``) goes through SQLAlchemy too, which understands them."""
+    path = sqlite_path(url) if "?" not in url else None
     fast = open_snapshot(path) if path is not None else None
     if fast is not None:
         try:

@@ -46,6 +46,9 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from bench_core import check_ledger, heavy_imports
+from bench_core import command as giftbalance_command
+
 SIZES = (1_000, 100_000, 1_000_000)
 TODAY = date(2026, 11, 25)  # a Wednesday: the report week starts on Monday 2026-11-23
 FIRST_DAY = TODAY - timedelta(days=3650)
@@ -53,7 +56,6 @@ OPEN_NEEDS, BOUGHT = 50, 10
 RUNS = 7
 #: Runs of the other tools at a million entries (hledger takes most of a minute per run there).
 SLOW_RUNS = 1
-HEAVY = ("sqlalchemy", "alembic", "pandas", "matplotlib")
 REPORT = Path(__file__).resolve().parent.parent / "docs" / "fast-bench.md"
 
 READ_TARGET_S, WRITE_TARGET_S, PLAN_TARGET_S, REPORT_TARGET_S = 0.10, 0.30, 0.30, 0.60
@@ -153,7 +155,7 @@ def build(path: Path, size: int) -> float:
         # spread over ten years up to ten days ago; 80% of it on Family.
         recent = 3
         bulk = size - recent - BOUGHT
-        shares = (bulk * 8 // 10, bulk * 15 // 100)
+        shares: tuple[int, ...] = (bulk * 8 // 10, bulk * 15 // 100)
         shares += (bulk - sum(shares),)
         last_bulk_day = TODAY - timedelta(days=10)
         span = (last_bulk_day - FIRST_DAY).days
@@ -212,30 +214,18 @@ def build(path: Path, size: int) -> float:
 
 
 def check(path: Path, size: int) -> None:
-    """The benchmark measures what it says: ``size`` entries, balances that add up."""
+    """The benchmark measures what it says: ``size`` entries whose running balances add up,
+    and the open needs."""
+    check_ledger(path, size)
     connection = sqlite3.connect(path)
     try:
-        count = connection.execute("SELECT count(*) FROM entries").fetchone()[0]
-        wrong = connection.execute(
-            "SELECT count(*) FROM (SELECT account_id, max(id) AS last, sum(amount) AS total "
-            "FROM entries GROUP BY account_id) t JOIN entries e ON e.id = t.last "
-            "WHERE e.balance_after != t.total"
-        ).fetchone()[0]
         needs = connection.execute("SELECT count(*) FROM needs WHERE status = 'open'").fetchone()
     finally:
         connection.close()
-    assert count == size, (count, size)
-    assert wrong == 0, "running balances do not add up"
     assert needs[0] == OPEN_NEEDS, needs
 
 
 # -- timing -----------------------------------------------------------------------------------
-
-
-def giftbalance() -> list[str]:
-    """The console script next to this Python (what a user runs), else ``python -m``."""
-    script = Path(sys.executable).parent / "giftbalance"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "giftbalance"]
 
 
 def child_cpu() -> float:
@@ -252,24 +242,6 @@ def timed(args: Sequence[str], env: dict[str, str]) -> tuple[float, float, str]:
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed ({done.returncode}): {done.stderr.strip()}")
     return seconds, child_cpu() - cpu, done.stdout
-
-
-def heavy_imports(args: Sequence[str], env: dict[str, str]) -> list[str]:
-    """The heavy top-level packages ``python -X importtime -m giftbalance ARGS`` imports."""
-    done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "giftbalance", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    )
-    found = {
-        line.rsplit("|", 1)[1].strip().split(".")[0]
-        for line in done.stderr.splitlines()
-        if line.startswith("import time:") and "|" in line
-    }
-    assert "giftbalance" in found, "could not read the -X importtime output"
-    return sorted(found.intersection(HEAVY))
 
 
 Median = tuple[float, float]  # wall, CPU
@@ -299,7 +271,7 @@ FLOORS = (
 
 
 def measure(sizes: Sequence[int], runs: int, folder: Path, before: Path | None) -> Figures:
-    gb = giftbalance()
+    gb = giftbalance_command()
     figures = Figures()
 
     def record(
@@ -324,8 +296,8 @@ def measure(sizes: Sequence[int], runs: int, folder: Path, before: Path | None) 
         base_env.pop(name, None)
     for label, code in FLOORS:
         timed([sys.executable, "-c", code], base_env)
-        got = [timed([sys.executable, "-c", code], base_env)[:2] for _ in range(runs)]
-        record(label, 0, got, [])
+        floor = [timed([sys.executable, "-c", code], base_env)[:2] for _ in range(runs)]
+        record(label, 0, floor, [])
     added: list[str] = []  # needs made by the timed ``need add`` runs, for ``need bought``
 
     def args_of(command: Command) -> list[str]:
@@ -355,7 +327,7 @@ def measure(sizes: Sequence[int], runs: int, folder: Path, before: Path | None) 
                         added.append(made.group(1))
             record(command.label, size, got, was)
             if not command.writes and (size == sizes[0] or command.light):
-                found = heavy_imports(command.args, env)
+                found = heavy_imports(list(command.args), env)
                 figures.heavy.setdefault(command.label, set()).update(found)
         journal = folder / f"ledger-{size}.journal"
         timed([*gb, "export", "--format", "ledger", "--output", str(journal)], env)

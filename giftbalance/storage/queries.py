@@ -256,22 +256,17 @@ def next_reversal(reader: Reader, reversed_ids: Sequence[int], after: int) -> in
     return None if value is None else int(value)
 
 
-class LedgerDay(NamedTuple):
-    """Money that moved on an account on one day in one category (a reversal counts in the
-    category of the entry it reverses), and how many entries it took."""
-
-    account_id: int
-    occurred_on: date
-    category: str
-    amount: int
-    entries: int
+#: Money that moved on an account on one day in one category: ``(account_id, occurred_on,
+#: category, amount, entries)`` (the fields of :class:`giftbalance.report.weekly.LedgerRow`).
+LedgerDay = tuple[int, date, str, int, int]
 
 
 def ledger_days(
     reader: Reader, account_ids: Sequence[int], until: date, since: date | None = None
 ) -> list[LedgerDay]:
     """The ledger of ``account_ids`` dated up to ``until`` (and from ``since``), summed per
-    account, day and category in the database."""
+    account, day and category in the database (a reversal counts in the category of the entry
+    it reverses), in that order."""
     listed, params = _in_list("e.account_id", "a", account_ids)
     params["until"] = until
     where = f"e.occurred_on <= :until AND {listed}"
@@ -286,11 +281,11 @@ def ledger_days(
         "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
         params,
     )
-    days = []
+    days: list[LedgerDay] = []
     for account_id, occurred_on, category, amount, count in rows:
         day = to_date(occurred_on)
         assert day is not None
-        days.append(LedgerDay(int(account_id), day, str(category), int(amount), int(count)))
+        days.append((int(account_id), day, str(category), int(amount), int(count)))
     return days
 
 
@@ -444,18 +439,11 @@ def needs(
     return found
 
 
-class PurchaseDay(NamedTuple):
-    """A purchase as the report reads it: the spend's account, date and amount (positive),
-    the need, who it was for (as recorded then), and whether the spend was reversed since."""
-
-    account_id: int
-    occurred_on: date
-    need_id: int
-    need: str
-    member: str | None
-    units: int
-    amount: int
-    reversed: bool
+#: A purchase as the report reads it: ``(account_id, occurred_on, need_id, need, member,
+#: units, amount, reversed)``: the spend's account, date and amount (positive), the need, who
+#: it was for (as recorded then), and whether the spend was reversed since (the fields of
+#: :class:`giftbalance.report.weekly.PurchaseRow`).
+PurchaseDay = tuple[int, date, int, str, str | None, int, int, bool]
 
 
 def purchases(reader: Reader, account_ids: Sequence[int], until: date) -> list[PurchaseDay]:
@@ -469,15 +457,11 @@ def purchases(reader: Reader, account_ids: Sequence[int], until: date) -> list[P
         f"WHERE e.occurred_on <= :until AND {listed} ORDER BY p.id",
         {**params, "until": until},
     )
-    found = []
+    found: list[PurchaseDay] = []
     for account_id, occurred_on, need_id, need, member, units, amount, reversal in rows:
         day = to_date(occurred_on)
         assert day is not None
-        found.append(
-            PurchaseDay(
-                account_id, day, need_id, need, member, units, -amount, reversal is not None
-            )
-        )
+        found.append((account_id, day, need_id, need, member, units, -amount, reversal is not None))
     return found
 
 

@@ -352,22 +352,48 @@ def wall(figures: Figures, label: str, size: int) -> float | None:
     return None if found is None else found[0]
 
 
+VERSION = READS[0].label
+
+
+def work(figures: Figures, label: str, size: int) -> float | None:
+    """CPU seconds of ``label`` beyond ``--version``'s at the same size: what the command does
+    once Python and click have started (the load of the machine cancels out, mostly)."""
+    found, start = figures.times.get(label, {}).get(size), figures.times[VERSION].get(size)
+    return None if found is None or start is None else max(found[1] - start[1], 0.0)
+
+
 def verdicts(figures: Figures, sizes: Sequence[int]) -> list[str]:
-    """Every target missed, as one line each."""
+    """Every target missed, one line per command.
+
+    A time target is met when the wall-clock median is within it. Flat means the work beyond
+    start-up (:func:`work`) at the largest ledger is within 25% (+20 ms) of the smallest's:
+    wall-clock medians of runs minutes apart mostly measure how busy the machine was then.
+    """
     missed: list[str] = []
     for command in (*READS, *WRITES):
-        for size in sizes:
-            applies = command.target_sizes is None or size in command.target_sizes
-            seconds = wall(figures, command.label, size)
-            if command.target is not None and applies and seconds and seconds > command.target:
-                missed.append(f"{command.label} at {size:,} entries: {seconds:.3f} s")
+        over = [
+            f"{seconds:.3f} s at {size:,}"
+            for size in sizes
+            if command.target is not None
+            and (command.target_sizes is None or size in command.target_sizes)
+            and (seconds := wall(figures, command.label, size)) is not None
+            and seconds > command.target
+        ]
+        if over:
+            missed.append(f"{command.label} over {command.target:.2f} s: {', '.join(over)}")
         if command.light and figures.heavy.get(command.label):
             heavy = ", ".join(sorted(figures.heavy[command.label]))
             missed.append(f"{command.label} imports {heavy}")
-    for command in READS:
-        small, big = wall(figures, command.label, sizes[0]), wall(figures, command.label, sizes[-1])
-        if command.light and len(sizes) > 1 and small and big and big > small * 1.25 + 0.01:
-            missed.append(f"{command.label} is not flat: {small:.3f} s -> {big:.3f} s")
+        if command.light and command.label != VERSION and len(sizes) > 1:
+            small, big = (
+                work(figures, command.label, sizes[0]),
+                work(figures, command.label, sizes[-1]),
+            )
+            if small is not None and big is not None and big > small * 1.25 + 0.02:
+                missed.append(
+                    f"{command.label} is not flat: {small * 1000:.0f} ms -> {big * 1000:.0f} ms "
+                    "of CPU beyond start-up"
+                )
     return missed
 
 
@@ -429,7 +455,18 @@ def write_page(
         lines.append(f"| {label} | {row} | (for comparison) |")
     lines += [
         "",
-        "Result: " + ("every target met." if not missed else "MISSED: " + "; ".join(missed) + "."),
+        "Result: "
+        + (
+            "every target met."
+            if not missed
+            else "missed:\n\n" + "\n".join(f"- {line}" for line in missed) + "\n"
+        ),
+        "",
+        "A time target is met when the wall-clock median is within it. *Flat* means the CPU "
+        "time a command spends beyond `giftbalance --version` (Python, click and the command "
+        "line) at 1,000,000 entries is within 25% (+20 ms) of that at 1,000: runs minutes "
+        "apart on a shared machine meet different loads, so the wall-clock medians of "
+        "different sizes say more about the load than about the ledger.",
         "",
         "Heavy packages imported (`python -X importtime`), by command: "
         + "; ".join(

@@ -21,7 +21,7 @@ from giftbalance.errors import GiftbalanceError
 #: Every top-level command and the module of :mod:`giftbalance.cli` that defines it (in the
 #: module's ``COMMANDS``). A module is imported when one of its commands runs, so a command
 #: pays only for its own imports; ``--help``, the docs and the tests load them all.
-#: tests/test_cli_root.py checks this table against the modules' ``COMMANDS``.
+#: tests/test_fast_path.py checks this table against the modules' ``COMMANDS``.
 COMMAND_MODULES = {
     "account": "accounts",
     "add": "entries",

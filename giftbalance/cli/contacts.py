@@ -16,9 +16,7 @@ from giftbalance.cli.common import (
     note_option,
     pass_app,
 )
-
-CHANNELS = ("chat", "phone", "email")
-OUTCOMES = ("pending", "refused", "reversed", "credited", "other")
+from giftbalance.values.vocabulary import CHANNELS, OUTCOMES
 
 
 @click.group("contact")

@@ -27,9 +27,9 @@ from typing import Any
 from giftbalance.household.advice import checkout_reminders
 from giftbalance.values.money import Money, data_money, tax_on
 from giftbalance.values.recurrence import occurrences
+from giftbalance.values.vocabulary import PRIORITIES
 
 #: Need priorities, most important first (the same values as ``giftbalance.models.PRIORITIES``).
-PRIORITIES = ("must", "high", "normal", "low")
 
 #: Reasons a need (or some of its units) did not make it into the plan.
 COSTS_MORE_THAN_CAP = "costs more than the weekly cap"

@@ -23,6 +23,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from giftbalance.values.vocabulary import (
+    CHANNELS,
+    ENTRY_KINDS,
+    NEED_STATUSES,
+    OUTCOMES,
+    PRIORITIES,
+    sql_in,
+)
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -30,12 +39,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-ENTRY_KINDS = ("redeem", "spend", "adjust", "reversal")
-PRIORITIES = ("must", "high", "normal", "low")
-NEED_STATUSES = ("open", "bought", "removed")
-CHANNELS = ("chat", "phone", "email")
-OUTCOMES = ("pending", "refused", "reversed", "credited", "other")
 
 
 class Base(DeclarativeBase):
@@ -104,7 +107,7 @@ class Entry(Base):
     __table_args__ = (
         CheckConstraint("amount <> 0", name="amount_not_zero"),
         CheckConstraint("balance_after >= 0", name="balance_not_negative"),
-        CheckConstraint("kind IN ('redeem', 'spend', 'adjust', 'reversal')", name="kind_known"),
+        CheckConstraint(sql_in("kind", ENTRY_KINDS), name="kind_known"),
         Index("ix_entries_account_id_id", "account_id", "id"),
         Index("ix_entries_account_id_occurred_on", "account_id", "occurred_on"),
         # Finds an account's expiring redemptions without reading its whole history.
@@ -173,8 +176,8 @@ class Need(Base):
     __table_args__ = (
         CheckConstraint("unit_price > 0", name="unit_price_positive"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
-        CheckConstraint("priority IN ('must', 'high', 'normal', 'low')", name="priority_known"),
-        CheckConstraint("status IN ('open', 'bought', 'removed')", name="status_known"),
+        CheckConstraint(sql_in("priority", PRIORITIES), name="priority_known"),
+        CheckConstraint(sql_in("status", NEED_STATUSES), name="status_known"),
         Index("ix_needs_status", "status"),
     )
 
@@ -217,9 +220,6 @@ class Contact(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
     __table_args__ = (
-        CheckConstraint("channel IN ('chat', 'phone', 'email')", name="channel_known"),
-        CheckConstraint(
-            "outcome IN ('pending', 'refused', 'reversed', 'credited', 'other')",
-            name="outcome_known",
-        ),
+        CheckConstraint(sql_in("channel", CHANNELS), name="channel_known"),
+        CheckConstraint(sql_in("outcome", OUTCOMES), name="outcome_known"),
     )

@@ -511,3 +511,33 @@ def test_the_issue_database_with_a_negative_redeem_is_not_clean(run, ok, persona
     result = run("check")
     assert result.exit_code == 1
     assert "entries row 2: a redeem of -0.05 USD has the wrong sign" in result.stdout
+
+
+@given(
+    kind=st.sampled_from(["redeem", "spend", "adjust", "refund", "reversal", "gift"]),
+    amount=st.integers(-(2**64), 2**64),
+    account_id=st.sampled_from([1, 2, 3]),
+    currency=st.sampled_from(["USD", "EUR"]),
+    balance=st.integers(-(2**63), 2**63),
+    reverses_id=st.none() | st.integers(1, 3),
+    balance_after=st.none() | st.integers(-(2**63), 2**63),
+    expires=st.none() | st.integers(-3, 3),
+    giver=st.none() | st.just("May"),
+)
+def test_the_quick_path_judges_as_the_full_rules(
+    kind, amount, account_id, currency, balance, reverses_id, balance_after, expires, giver
+):
+    state = Replay([PERSONAL, WORK], balances={1: balance}, earlier=[e("redeem", 5, 1)])
+    entry = EntryFacts(
+        account_id,
+        kind,
+        amount,
+        currency,
+        id=None,
+        reverses_id=reverses_id,
+        balance_after=balance_after,
+        occurred_on=DAY,
+        expires_on=None if expires is None else DAY + timedelta(days=expires),
+        giver=giver,
+    )
+    assert state.problems(entry) == state._problems(entry, state.accounts.get(account_id))

@@ -77,7 +77,7 @@ def append(
         expires_on=fields.get("expires_on"),
         giver=fields.get("giver"),
     )
-    earlier, reversed_by = _reversal_context(session, [record])
+    earlier, reversed_by = _reversal_context(session, [record.reverses_id])
     replay = Replay(
         [facts(account)],
         balances={account.id: before},
@@ -104,11 +104,11 @@ def append(
 
 
 def _reversal_context(
-    session: Session, records: Sequence[EntryFacts]
+    session: Session, reverses: Sequence[int | None]
 ) -> tuple[list[EntryFacts], dict[int, int]]:
-    """The written entries that ``records`` reverse, and by which entry each is reversed
-    already: all a replay of new entries needs to judge their reversals."""
-    targets = sorted({r.reverses_id for r in records if r.reverses_id is not None})
+    """The written entries that new entries reverse (``reverses``: their ``reverses_id``), and
+    by which entry each is reversed already: all a replay needs to judge the reversals."""
+    targets = sorted({target for target in reverses if target is not None})
     if not targets:
         return [], {}
     earlier: list[EntryFacts] = []
@@ -196,21 +196,9 @@ def append_in_order(
     known = {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(touched)))}
     balances = {account_id: balance_of(session, account_id) for account_id in known}
     keeping = bool(entries) and entries[0].kept is not None
-    records = [
-        EntryFacts(
-            e.account_id,
-            e.kind,
-            e.amount,
-            e.currency,
-            id=e.kept.id if e.kept is not None else None,
-            reverses_id=e.kept.reverses_id if e.kept is not None else None,
-            occurred_on=e.occurred_on,
-            expires_on=e.expires_on,
-            giver=e.giver,
-        )
-        for e in entries
-    ]
-    earlier, reversed_by = _reversal_context(session, records)
+    earlier, reversed_by = _reversal_context(
+        session, [e.kept.reverses_id for e in entries if e.kept is not None]
+    )
     replay = Replay(
         (facts(a) for a in known.values()),
         balances=balances,
@@ -224,19 +212,21 @@ def append_in_order(
     rows: list[Any] = []
     append = rows.append
     take = replay.take
-    for record, (
-        account_id,
-        currency,
-        kind,
-        amount,
-        occurred_on,
-        note,
-        giver,
-        expires_on,
-        kept,
-    ) in zip(records, entries, strict=True):
+    for account_id, currency, kind, amount, occurred_on, note, giver, expires_on, kept in entries:
         if (kept is not None) != keeping:
             raise ValueError("append_in_order: kept must be given for every entry or for none")
+        record = EntryFacts(
+            account_id,
+            kind,
+            amount,
+            currency,
+            None if kept is None else kept.id,
+            None if kept is None else kept.reverses_id,
+            None,
+            occurred_on,
+            expires_on,
+            giver,
+        )
         problems = take(record)
         if problems:
             raise Refused(f"entry {len(rows) + 1} of the batch: {problems[0]}")

@@ -11,9 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from giftbalance.errors import BadRows, InputError, Problem
-from giftbalance.io.ledger_csv import check_rows, parse_signed_money, read_table
+from giftbalance.io.ledger_csv import check_rows, read_table
 from giftbalance.storage.models import Account
-from giftbalance.values.money import Money, MoneyError, currency_digits, format_money
+from giftbalance.values.money import (
+    Money,
+    MoneyError,
+    currency_digits,
+    format_money,
+    parse_signed_money,
+)
 
 CURRENCIES = ("USD", "JPY", "KWD")
 

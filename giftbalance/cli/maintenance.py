@@ -100,15 +100,9 @@ def check(app: App, as_json: bool) -> None:
 
     problems = check_database(app.db)
     if as_json:
-        echo_json(
-            {
-                "database": app.db.display,
-                "clean": not problems,
-                "problems": [
-                    {"table": p.table, "id": p.row_id, "problem": p.reason} for p in problems
-                ],
-            }
-        )
+        from giftbalance.render.shapes import check_json
+
+        echo_json(check_json(app.db.display, problems))
     elif not problems:
         click.echo(
             f"{app.db.display}: clean (integrity, references, balances, reversals, currencies)."

@@ -31,7 +31,13 @@ from typing import TYPE_CHECKING, Any
 
 from giftbalance.errors import BadRows, InputError, Problem, Refused
 from giftbalance.io.ledger_csv import split_csv
-from giftbalance.values.money import MoneyError, currency_digits, data_money, parse_rate
+from giftbalance.values.money import (
+    MoneyError,
+    currency_digits,
+    data_money,
+    parse_rate,
+    parse_stored_money,
+)
 from giftbalance.values.text import unsafe_character
 from giftbalance.values.vocabulary import CHANNELS, NEED_STATUSES, OUTCOMES, PRIORITIES
 
@@ -95,25 +101,15 @@ def _out(table: str, column: Column[Any], value: Any, currency: str | None) -> A
     return value
 
 
-def one_snapshot(session: Session) -> None:
-    """Make every later read of ``session`` see one snapshot of the database.
-
-    Call it first thing in a read session that runs several queries. SQLite's read transaction
-    already is one snapshot; on PostgreSQL this asks for REPEATABLE READ, so a concurrent writer
-    cannot make an export disagree with itself (a balance with the entries it sums).
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-
-
 def build_document(session: Session, *, exported_at: datetime) -> Document:
-    """Every row of every table as JSON-ready records, oldest first (see the module doc), read
-    in one snapshot (:func:`one_snapshot`)."""
+    """Every row of every table as JSON-ready records, oldest first (see the module doc).
+
+    ``session`` comes from :meth:`giftbalance.storage.db.Database.read`: one snapshot of the
+    database, so a concurrent writer cannot make the export disagree with itself."""
     from sqlalchemy import select
 
     from giftbalance.storage.schema import SCHEMA_HEAD
 
-    one_snapshot(session)
     document: Document = {
         "format": FORMAT,
         "version": VERSION,
@@ -267,26 +263,6 @@ def _read_zip(data: bytes, source: str) -> ExportFile:
 # -- checking -----------------------------------------------------------------------------------
 
 _INT = re.compile(r"-?\d{1,18}")
-_STORED = re.compile(r"(-?)([0-9]{1,19})(?:\.([0-9]+))?")
-_INT64 = 2**63 - 1  # the largest integer a database column holds
-
-
-def parse_stored_money(text: str, currency: str) -> int:
-    """Minor units from money as an export writes it: the exact inverse of
-    ``format_money(m, code=False)`` (``"-12.34"``, ``"1500"`` for JPY), with exactly the
-    currency's digits. Not for user input: unlike :func:`~giftbalance.money.parse_money` it has
-    no upper limit, because a stored balance may exceed what one typed amount may be.
-    Raises :class:`MoneyError`.
-    """
-    digits = currency_digits(currency)
-    match = _STORED.fullmatch(text)
-    if match is None or len(match[3] or "") != digits:
-        example = data_money(2550 * 10**digits // 100, currency)
-        raise MoneyError(f"not an amount as exported: {text!r} (expected e.g. {example})")
-    minor: int = int(match[2]) * 10**digits + int(match[3] or 0)
-    if minor > _INT64:
-        raise MoneyError(f"amount too large to store: {text!r}")
-    return -minor if match[1] else minor
 
 
 class _Bad(Exception):

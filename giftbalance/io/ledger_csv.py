@@ -32,7 +32,7 @@ from giftbalance.errors import BadRows, InputError, Problem
 from giftbalance.io.csvfiles import check_header
 from giftbalance.ledger.entries import check_redemption
 from giftbalance.values.dates import DateError, parse_date
-from giftbalance.values.money import Money, MoneyError, parse_currency, parse_money
+from giftbalance.values.money import MoneyError, parse_currency, parse_signed_money
 from giftbalance.values.text import note_text
 from giftbalance.values.vocabulary import CSV_KINDS
 
@@ -49,29 +49,8 @@ COLUMNS = ("date", "account", "kind", "amount", "currency", "note", "giver", "ex
 PROGRESS_ROWS = 5_000
 _PROGRESS_EVERY = 5_000
 
-_SIGNS = ("-", "−", "+")  # the first two are minus signs
 
 Progress = Callable[[int], None]
-
-
-# -- signed amounts -----------------------------------------------------------------------------
-
-
-def parse_signed_money(text: str, currency: str, *, allow_zero: bool = False) -> Money:
-    """Parse an amount that may carry a sign (``-5.00``, ``+5.00``, ``5.00``).
-
-    The one place a sign is read: the sign is taken off, the rest goes through
-    :func:`~giftbalance.money.parse_money` (which refuses negatives, so a second sign is an
-    error), and the result is negated for ``-``. Raises :class:`~giftbalance.money.MoneyError`.
-    """
-    raw = text.strip() if isinstance(text, str) else ""
-    negative = raw[:1] in _SIGNS[:2]
-    if raw[:1] in _SIGNS:
-        raw = raw[1:]
-        if raw.lstrip()[:1] in _SIGNS:
-            raise MoneyError(f"not an amount: {text!r} (two signs)")
-    value = parse_money(raw, currency, allow_zero=allow_zero)
-    return Money(-value.minor, currency) if negative else value
 
 
 # -- reading the file ---------------------------------------------------------------------------

@@ -29,10 +29,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
+from giftbalance.values.money import MAX_STORED as MAX_MINOR
 from giftbalance.values.vocabulary import ENTRY_KINDS, KIND_SIGNS
-
-#: The largest amount or balance a column can hold (64-bit, as on PostgreSQL's BIGINT).
-MAX_MINOR = 2**63 - 1
 
 
 class AccountFacts(NamedTuple):
@@ -197,10 +195,8 @@ class Replay:
             and giver is None
             and currency == account.currency
             and (
-                (kind == "spend"
-                and -MAX_MINOR <= amount < 0)
-                or (kind == "redeem"
-                and 0 < amount <= MAX_MINOR)
+                (kind == "spend" and -MAX_MINOR <= amount < 0)
+                or (kind == "redeem" and 0 < amount <= MAX_MINOR)
             )
             and 0 <= self.balances.get(account_id, 0) + amount <= MAX_MINOR
         ):

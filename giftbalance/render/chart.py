@@ -155,7 +155,5 @@ def chart_svg(report: Report) -> str:
     head = re.sub(r'\s(width|height|xmlns(:xlink)?)="[^"]*"', "", svg[:head_end])
     title = escape(f"Burn-down chart, week of {report.week}")
     return (
-        f'{head} width="100%" role="img" aria-label="{title}">'
-        + svg[head_end + 1 :].strip()
-        + "\n"
+        f'{head} width="100%" role="img" aria-label="{title}">' + svg[head_end + 1 :].strip() + "\n"
     )

@@ -7,6 +7,7 @@ parsers read it too."""
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -31,7 +32,7 @@ _CSS = """
 }
 * { box-sizing: border-box; }
 body { margin: 0 auto; max-width: 60rem; padding: 1rem; background: var(--bg); color: var(--ink);
-  font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; overflow-wrap: anywhere; }
+  font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; overflow-wrap: break-word; }
 h1 { font-size: 1.5rem; margin: 0 0 .5rem; }
 h2 { font-size: 1.25rem; margin: 2rem 0 .5rem; padding-top: 1rem; border-top: 2px solid var(--line); }
 h3 { font-size: 1.05rem; margin: 1.25rem 0 .25rem; color: var(--muted); }
@@ -45,6 +46,7 @@ th, td { padding: .3rem .6rem; border-bottom: 1px solid var(--line); text-align:
   vertical-align: top; }
 th { background: var(--panel); font-weight: 600; }
 td.r, th.r { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.nw { white-space: nowrap; }
 tr.warn td { color: var(--warn); background: var(--warn-bg); }
 ul { padding-left: 1.2rem; }
 li { margin: .25rem 0; }
@@ -68,6 +70,7 @@ li { margin: .25rem 0; }
 }
 """
 
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: Tables with more columns than this become one card per row on a narrow screen.
 CARD_COLUMNS = 3
 
@@ -75,8 +78,11 @@ CARD_COLUMNS = 3
 def _table(block: Table) -> list[str]:
     sides = block.align.ljust(len(block.headers), "l")
 
-    def cls(index: int) -> str:
-        return ' class="r"' if sides[index] == "r" else ""
+    def cls(index: int, cell: str = "") -> str:
+        if sides[index] == "r":
+            return ' class="r"'
+        # A date breaks at its dashes otherwise.
+        return ' class="nw"' if _DATE.fullmatch(cell) else ""
 
     cards = ' class="cards"' if len(block.headers) > CARD_COLUMNS else ""
     labels = [escape(h, quote=True) for h in block.headers]
@@ -86,7 +92,7 @@ def _table(block: Table) -> list[str]:
     for index, row in enumerate(block.rows):
         warn = ' class="warn"' if index in block.warn else ""
         cells = "".join(
-            f'<td{cls(i)} data-label="{labels[i]}">{escape(cell)}</td>'
+            f'<td{cls(i, cell)} data-label="{labels[i]}">{escape(cell)}</td>'
             for i, cell in enumerate(row)
         )
         out.append(f"<tr{warn}>{cells}</tr>")

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 import click
 
 from giftbalance.cli.common import App, pass_app
-from giftbalance.storage import notify_urls
+
+#: Kept in the config folder, not the database (giftbalance/storage/notify_urls.py).
+NOTIFY_URLS = "notify_urls"
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -38,6 +40,8 @@ def config_list(app: App) -> None:
         for key, value in values.items():
             click.echo(f"{key} = {_shown(session, key, value)}    # {settings.DESCRIPTIONS[key]}")
     # Kept in the config folder, not the database (they hold passwords and tokens); masked.
+    from giftbalance.storage import notify_urls
+
     shown = notify_urls.masked(notify_urls.load())
     click.echo(f"{notify_urls.KEY} = {shown}    # {notify_urls.DESCRIPTION}")
 
@@ -49,7 +53,9 @@ def config_get(app: App, key: str) -> None:
     """Print the value of KEY (notify_urls masked: the scheme of each URL only)."""
     from giftbalance.storage import settings
 
-    if key == notify_urls.KEY:
+    if key == NOTIFY_URLS:
+        from giftbalance.storage import notify_urls
+
         click.echo(notify_urls.masked(notify_urls.load()))
         return
     settings.check_key(key)
@@ -67,7 +73,7 @@ def config_set(app: App, key: str, value: str) -> None:
     from giftbalance.ledger import accounts
     from giftbalance.storage import settings
 
-    if key == notify_urls.KEY:
+    if key == NOTIFY_URLS:
         from giftbalance.cli.notify import store_urls
 
         click.echo(store_urls(value))

@@ -182,12 +182,12 @@ def test_odd_paths_are_quoted_for_cron_and_systemd() -> None:
         db="/home/me/100% sure/$HOME.db",
         week_start="monday",
         at=time(8, 0),
-        config_dir="/home/me/my config",
+        config_dir="/home/me/my $config",
     )
     cron = jobs.crontab(plan).splitlines()[1]
     command = cron.split(" ", 5)[5].replace("\\%", "%")
     assert shlex.split(command) == [
-        "GIFTBALANCE_CONFIG_DIR=/home/me/my config",
+        "GIFTBALANCE_CONFIG_DIR=/home/me/my $config",
         "/opt/gift balance/bin/giftbalance",
         "--db",
         "/home/me/100% sure/$HOME.db",
@@ -199,7 +199,8 @@ def test_odd_paths_are_quoted_for_cron_and_systemd() -> None:
         'ExecStart="/opt/gift balance/bin/giftbalance" --db "/home/me/100%% sure/$$HOME.db" '
         "notify --remind --quiet"
     ) in service
-    assert 'Environment="GIFTBALANCE_CONFIG_DIR=/home/me/my config"' in service
+    # Environment= expands % specifiers but no $ variables.
+    assert 'Environment="GIFTBALANCE_CONFIG_DIR=/home/me/my $config"' in service
 
 
 @pytest.mark.slow

@@ -124,9 +124,12 @@ def crontab(schedule: Schedule) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _systemd_word(arg: str) -> str:
-    """One ExecStart argument, quoted for systemd (which also expands ``%`` and ``$``)."""
-    escaped = arg.replace("%", "%%").replace("$", "$$")
+def _systemd_word(arg: str, *, command: bool = True) -> str:
+    """One argument, quoted for systemd: it expands ``%`` specifiers everywhere, and ``$``
+    variables in a command line (``command``) but not in ``Environment=``."""
+    escaped = arg.replace("%", "%%")
+    if command:
+        escaped = escaped.replace("$", "$$")
     if re.fullmatch(r"[\w./:=@+,-]+", escaped):
         return escaped
     return '"' + escaped.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -150,7 +153,8 @@ def systemd_units(schedule: Schedule) -> dict[str, str]:
         ]
         if schedule.config_dir:
             service.append(
-                "Environment=" + _systemd_word(f"GIFTBALANCE_CONFIG_DIR={schedule.config_dir}")
+                "Environment="
+                + _systemd_word(f"GIFTBALANCE_CONFIG_DIR={schedule.config_dir}", command=False)
             )
         service.append(f"ExecStart={command}")
         day = f"{_SYSTEMD_DAY[schedule.week_start]} " if job.weekly else ""

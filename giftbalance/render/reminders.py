@@ -53,7 +53,7 @@ def reminders_json(items: Sequence[Listed]) -> dict[str, Any]:
 
 
 def reminders_title(items: Sequence[Listed]) -> str:
-    """A notification's title: the one reminder's kind in words, or how many there are."""
+    """A notification's title: how many reminders it carries."""
     if len(items) == 1:
         return "giftbalance: 1 reminder"
     return f"giftbalance: {len(items)} reminders"

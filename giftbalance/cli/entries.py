@@ -207,8 +207,19 @@ def reconcile(app: App, amount: str, account: str | None, yes: bool) -> None:
         current = entries.balance(session, chosen)
         name = chosen.name
     if shown.minor == current:
+        # Nothing to adjust, but the check is recorded: the account counts as reconciled today.
+        with app.db.write() as session:
+            entry = entries.reconcile(
+                session, accounts.find_account(session, name), shown, occurred_on=today()
+            )
+        if entry is None:
+            click.echo(
+                f"{name}: the ledger already matches the store ({show_money(current, shown.currency)})."
+            )
+            return
         click.echo(
-            f"{name}: the ledger already matches the store ({show_money(current, shown.currency)})."
+            f"Logged entry {entry.id}: adjustment (the ledger changed meanwhile). "
+            f"Balance: {show_money(entry.balance_after, shown.currency)}."
         )
         return
     difference = shown.minor - current

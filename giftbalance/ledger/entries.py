@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased
 
 from giftbalance.errors import InputError, NotFound, Refused
 from giftbalance.ledger.rules import AccountFacts, EntryFacts, Replay, expiry_problem
-from giftbalance.storage.models import Account, Entry
+from giftbalance.storage.models import Account, Entry, Reconciliation
 from giftbalance.values.dates import now
 from giftbalance.values.money import Money, show_money
 from giftbalance.values.text import note_text, one_line
@@ -459,19 +459,31 @@ def reverse(session: Session, entry: Entry, *, note: str | None = None) -> Entry
 def reconcile(
     session: Session, account: Account, store_balance: Money, *, occurred_on: date
 ) -> Entry | None:
-    """Record an adjustment so the ledger matches what the store shows (``None``: it matches)."""
+    """Record an adjustment so the ledger matches what the store shows (``None``: it already
+    matches). Either way the check itself is recorded (a :class:`Reconciliation`), so the
+    reminders know when the account was last reconciled."""
     _check_money(account, store_balance)
     difference = store_balance.minor - balance(session, account)
-    if difference == 0:
-        return None
-    return append(
-        session,
-        account,
-        "adjust",
-        difference,
-        occurred_on=occurred_on,
-        note=f"reconciled to {show_money(store_balance.minor, account.currency)} shown by the store",
+    entry = None
+    if difference != 0:
+        entry = append(
+            session,
+            account,
+            "adjust",
+            difference,
+            occurred_on=occurred_on,
+            note=f"reconciled to {show_money(store_balance.minor, account.currency)} shown by the store",
+        )
+    session.add(
+        Reconciliation(
+            account_id=account.id,
+            checked_on=occurred_on,
+            store_balance=store_balance.minor,
+            entry_id=entry.id if entry is not None else None,
+            created_at=now(),
+        )
     )
+    return entry
 
 
 @dataclass(frozen=True, slots=True)

@@ -223,3 +223,51 @@ class Contact(Base):
         CheckConstraint(sql_in("channel", CHANNELS), name="channel_known"),
         CheckConstraint(sql_in("outcome", OUTCOMES), name="outcome_known"),
     )
+
+
+class Reconciliation(Base):
+    """One check of an account's balance against what the store shows (``giftbalance
+    reconcile``), whether it matched or logged an adjustment. Append-only.
+
+    The reminders count an account as reconciled on the newest ``checked_on``.
+    """
+
+    __tablename__ = "reconciliations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    checked_on: Mapped[date] = mapped_column(Date)
+    #: The balance the store showed, in minor units of the account's currency.
+    store_balance: Mapped[int] = mapped_column(BigInteger)
+    #: The adjustment entry it logged; ``None``: the ledger already matched.
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (
+        CheckConstraint("store_balance >= 0", name="store_balance_not_negative"),
+        Index("ix_reconciliations_account_id_checked_on", "account_id", "checked_on"),
+    )
+
+
+class Reminder(Base):
+    """A reminder that was delivered or dismissed (``giftbalance remind``, ``notify``).
+
+    ``key`` names the occasion (``expiry:3:2026-12-15:7``: account 3's money expiring on that
+    day, at the 7-day threshold), so the same occasion is delivered once and a dismissed one
+    never returns. A row is written when a reminder is first delivered, listed or dismissed.
+    """
+
+    __tablename__ = "reminders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    #: The day it is about: the order's week, the expiry date, the need-by date.
+    due_on: Mapped[date | None] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    #: When it was delivered (printed by ``remind``, or sent by ``notify``), and how.
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    sent_by: Mapped[str | None] = mapped_column(String(16))
+    dismissed_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -241,6 +241,7 @@ def test_an_unknown_command_is_still_a_usage_error(run: Any) -> None:
 def test_the_report_without_history_reads_only_its_week_and_says_the_same(
     ok: Any, db_url: str
 ) -> None:
+    from giftbalance.render.report_markdown import report_markdown
     from giftbalance.render.report_text import report_text
     from giftbalance.report import load
     from giftbalance.report.weekly import build_report
@@ -264,6 +265,7 @@ def test_the_report_without_history_reads_only_its_week_and_says_the_same(
                         assert getattr(a, field.name) == getattr(b, field.name), field.name
                 assert b.history == a.history[-1:]
             assert report_text(whole, color=False) == report_text(short, color=False)
+            assert report_markdown(whole) == report_markdown(short)
     finally:
         app.close()
 

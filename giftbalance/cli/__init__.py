@@ -36,10 +36,13 @@ COMMAND_MODULES = {
     "log": "reading",
     "member": "members",
     "need": "needs",
+    "notify": "notify",
     "plan": "plan",
     "reconcile": "entries",
+    "remind": "remind",
     "report": "report",
     "restore": "maintenance",
+    "schedule": "schedule",
     "spend": "entries",
     "undo": "entries",
 }

@@ -77,7 +77,7 @@ def account_list(app: App, include_archived: bool, as_json: bool) -> None:
         balances = {a.id: reading.balance(reader, a) for a in rows}
     default_id = default.id if default else None
     if as_json:
-        from giftbalance.render.ledger_json import accounts_json
+        from giftbalance.render.shapes import accounts_json
 
         echo_json(accounts_json(rows, balances, default_id))
         return

@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from giftbalance.errors import InputError
-from giftbalance.values.dates import iso as iso
+from giftbalance.values.dates import iso
+
+__all__ = ["iso"]  # the one ISO date writer, for the commands' JSON
 
 if TYPE_CHECKING:
     from giftbalance.storage.db import Database

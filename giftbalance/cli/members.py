@@ -41,7 +41,7 @@ def member_list(app: App, include_removed: bool, as_json: bool) -> None:
         rows = reading.members(reader, include_removed=include_removed)
         counts = reading.open_need_counts(reader)
     if as_json:
-        from giftbalance.render.household_json import members_json
+        from giftbalance.render.shapes import members_json
 
         echo_json(members_json(rows, counts))
         return

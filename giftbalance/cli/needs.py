@@ -19,12 +19,12 @@ from giftbalance.cli.common import (
     pass_app,
 )
 from giftbalance.values.money import show_money
+from giftbalance.values.vocabulary import PRIORITIES
 
 if TYPE_CHECKING:
     from giftbalance.household.needs import NeedView
 
 F = TypeVar("F", bound=Callable[..., Any])
-PRIORITIES = ("must", "high", "normal", "low")
 NEED_ID = click.IntRange(min=1)
 
 
@@ -169,7 +169,7 @@ def need_list(
         )
     totals = reading.open_totals(views)
     if as_json:
-        from giftbalance.render.household_json import needs_json
+        from giftbalance.render.shapes import needs_json
 
         echo_json(needs_json(views, totals))
         return
@@ -220,7 +220,7 @@ def need_show(app: App, need_id: int, as_json: bool) -> None:
         bought = needs.purchases(session, need_id)
     n = view.need
     if as_json:
-        from giftbalance.render.household_json import need_json, purchase_json
+        from giftbalance.render.shapes import need_json, purchase_json
 
         echo_json({**need_json(view), "purchases": [purchase_json(p) for p in bought]})
         return

@@ -7,6 +7,7 @@ from datetime import date
 import click
 
 from giftbalance.cli.common import DATE, App, account_option, echo_json, json_option, pass_app
+from giftbalance.values.dates import MAX_WEEKS
 
 
 @click.command("plan")
@@ -14,7 +15,9 @@ from giftbalance.cli.common import DATE, App, account_option, echo_json, json_op
 @click.option(
     "--start", type=DATE, help="Plan from the week containing this date (default: this week)."
 )
-@click.option("--weeks", type=click.IntRange(min=1, max=520), help="Horizon in weeks (default 12).")
+@click.option(
+    "--weeks", type=click.IntRange(min=1, max=MAX_WEEKS), help="Horizon in weeks (default 12)."
+)
 @click.option("--until", type=DATE, help="Plan up to this date instead of --weeks.")
 @click.option(
     "--weekly-cap", "weekly_cap", metavar="AMOUNT", help="Spend at most this much per week."

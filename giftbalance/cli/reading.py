@@ -26,7 +26,7 @@ def balance(app: App, account: str | None, as_json: bool) -> None:
         soonest = {a.id: next(iter(lots.expiring_lots(reader, a)), None) for a in chosen}
     totals = reading.totals_by_currency(pairs)
     if as_json:
-        from giftbalance.render.ledger_json import balance_json
+        from giftbalance.render.shapes import balance_json
 
         echo_json(balance_json(pairs, soonest, totals))
         return
@@ -74,7 +74,7 @@ def log(
         chosen = reading.find_account(reader, account) if account else None
         lines = reading.log(reader, account=chosen, since=since, until=until, limit=limit)
     if as_json:
-        from giftbalance.render.ledger_json import log_json
+        from giftbalance.render.shapes import log_json
 
         echo_json(log_json(lines))
         return

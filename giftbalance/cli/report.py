@@ -54,7 +54,7 @@ def _check_target(path: Path, option: str, suffix: str = "", kind: str = "") -> 
     "--ics",
     type=click.Path(dir_okay=False, path_type=Path),
     metavar="FILE.ics",
-    help="Also write one calendar event per planned order into this iCalendar file.",
+    help="Also write the planned orders and the expiry dates (with alarms) into this iCalendar file.",
 )
 @pass_app
 def report(
@@ -87,8 +87,9 @@ def report(
     if ics is not None:
         _check_target(ics, "--ics", ".ics", "an iCalendar file")
     fmt = fmt.lower()
-    # Only these show the week-by-week history; the others read just the report week.
-    history = fmt in ("json", "csv") or chart is not None
+    # These show the week-by-week history (html in its chart); text and markdown read only
+    # the report week and the balances before it.
+    history = fmt in ("json", "csv", "html") or chart is not None
     with app.reader() as reader:
         data = report_load.load(
             reader, day=week or today(), account=account, today=today(), history=history
@@ -126,11 +127,13 @@ def report(
     if ics is not None:
         from giftbalance.render.calendar import calendar_ics
 
-        orders = sum(len(a.orders) for a in result.accounts)
-        plural = "" if orders == 1 else "s"
-        files.append(
-            (ics, calendar_ics(result), f"Calendar: {ics} ({orders} planned order{plural})")
-        )
+        ics_data = calendar_ics(result)
+        orders = ics_data.count(b"UID:order-")
+        expiries = ics_data.count(b"UID:expiry-")
+        counted = f"{orders} planned order{'' if orders == 1 else 's'}"
+        if expiries:
+            counted += f", {expiries} expiry date{'' if expiries == 1 else 's'}"
+        files.append((ics, ics_data, f"Calendar: {ics} ({counted})"))
     if output is not None:
         files.append((output, text.encode("utf-8"), f"Report: {output}"))
     else:

@@ -19,7 +19,7 @@ from giftbalance.ledger import reading as ledger
 from giftbalance.storage import queries
 from giftbalance.storage.queries import MemberRow
 from giftbalance.storage.reader import Reader, as_reader
-from giftbalance.storage.schema import PRIORITIES
+from giftbalance.values.vocabulary import PRIORITIES
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

@@ -21,14 +21,13 @@ from giftbalance.plan.planner import ExpiringLot, PlanAccount, PlanNeed, PlanOpt
 from giftbalance.storage import queries, settings
 from giftbalance.storage.queries import AccountRow
 from giftbalance.storage.reader import Reader, as_reader
-from giftbalance.values.dates import week_start
+from giftbalance.values.dates import MAX_WEEKS, week_start
 from giftbalance.values.money import MoneyError, parse_money
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 DEFAULT_WEEKS = 12
-MAX_WEEKS = 520
 
 
 @dataclass(frozen=True, slots=True)

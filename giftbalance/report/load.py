@@ -6,10 +6,11 @@ reported accounts summed per day in SQL (so a long ledger costs the report a row
 per entry), the purchases with their members' names, the number of pending support contacts,
 and the plan (through :mod:`giftbalance.plan.load`, the same loader as ``giftbalance plan``).
 
-How much of the ledger: the week by week history (``--format json`` and ``csv``, and the
-chart) needs every day up to the report week; the other formats show only the report week, so
-they read only its days and each account's balance before it (the balance, less what the
-entries dated from the week on add up to: indexed lookups), whatever the ledger's length.
+How much of the ledger: the week by week history (``--format json``, ``csv`` and ``html``, whose
+chart shows it, and ``--chart``) needs every day up to the report week; text and markdown show
+only the report week, so they read only its days and each account's balance before it (the
+balance, less what the entries dated from the week on add up to: indexed lookups), whatever
+the ledger's length.
 
 Which plan a week gets: the plan always starts in *today's* week, from today's balance,
 because only the present balance and the open needs can be planned.
@@ -33,7 +34,7 @@ from giftbalance.plan.planner import make_plan
 from giftbalance.report.weekly import LedgerRow, PurchaseRow, ReportAccount, ReportData
 from giftbalance.storage import queries, settings
 from giftbalance.storage.reader import Reader, as_reader
-from giftbalance.values.dates import week_start
+from giftbalance.values.dates import MAX_WEEKS, week_start
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -45,18 +46,19 @@ def report_weeks(first: date, week: date) -> int:
     planner's limit."""
     ahead = (week - first).days // 7
     weeks = max(plan_load.DEFAULT_WEEKS, ahead + 1)
-    if weeks > plan_load.MAX_WEEKS:
+    if weeks > MAX_WEEKS:
         raise InputError(
-            f"--week {week} is too far ahead: the plan reaches {plan_load.MAX_WEEKS} weeks at most"
+            f"--week {week} is too far ahead: the plan reaches {MAX_WEEKS} weeks at most"
         )
     return weeks
 
 
-def ledger_rows(
+def daily_ledger(
     source: Session | Reader, account_ids: list[int], until: date, since: date | None = None
 ) -> list[LedgerRow]:
     """The ledger of ``account_ids`` dated up to ``until`` (and from ``since``), summed per
-    account, day and category in SQL, as :class:`~giftbalance.report.weekly.LedgerRow` records.
+    account, day and category in SQL, as :class:`~giftbalance.report.weekly.LedgerRow` records
+    (for :func:`giftbalance.report.weekly.ledger_frame`).
 
     A reversal counts in the category of the entry it reverses. Summing per day in the
     database sends the report a few thousand rows instead of every entry (100,000 in the
@@ -113,7 +115,7 @@ def load(
         today=today,
         week_start=first_weekday,
         accounts=tuple(ReportAccount(a.id, a.name, a.currency, a.store, a.note) for a in chosen),
-        ledger=ledger_rows(reader, ids, week_end, since),
+        ledger=daily_ledger(reader, ids, week_end, since),
         purchases=purchases(reader, ids, week_end),
         plan=plan,
         expiring={a.account_id: a.expiring for a in inputs.accounts},

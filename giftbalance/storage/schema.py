@@ -15,10 +15,6 @@ from giftbalance.errors import DatabaseError
 #: The newest migration shipped with this version (tests check it matches alembic's head).
 SCHEMA_HEAD = "0005"
 
-#: A need's priorities, most important first (``needs.priority`` holds one; the check
-#: constraint in :mod:`giftbalance.storage.models` spells them out too).
-PRIORITIES = ("must", "high", "normal", "low")
-
 
 def migrations_dir() -> Path:
     """The folder holding ``env.py`` and ``versions/``.

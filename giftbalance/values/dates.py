@@ -7,12 +7,19 @@ import re
 from datetime import date, datetime, timedelta
 
 WEEKDAYS = ("monday", "sunday")
+#: The furthest a plan or a report looks ahead, in weeks (ten years).
+MAX_WEEKS = 520
 _RELATIVE = {"today": 0, "yesterday": -1, "tomorrow": 1}
 _MIN_YEAR, _MAX_YEAR = 1970, 2200
 
 
 class DateError(ValueError):
     """Text that is not a date we can trust."""
+
+
+def iso(value: date | datetime | None) -> str | None:
+    """``value`` as ISO 8601 text, as every JSON output and export writes dates; ``None`` stays."""
+    return None if value is None else value.isoformat()
 
 
 def today() -> date:
@@ -106,8 +113,3 @@ def week_start(day: date, first_weekday: str = "monday") -> date:
         raise DateError(f"week start must be one of {', '.join(WEEKDAYS)}")
     offset = day.weekday() if first_weekday == "monday" else (day.weekday() + 1) % 7
     return day - timedelta(days=offset)
-
-
-def iso(value: date | datetime | None) -> str | None:
-    """A date or time as ISO 8601 text, as JSON output shows it (``None`` stays ``None``)."""
-    return value.isoformat() if value is not None else None

@@ -3,7 +3,7 @@
 Run with ``.venv/bin/python bench/bench_fast.py`` (``make bench``); ``--sizes 1000,100000``
 measures fewer ledgers, ``--runs N`` changes the number of runs of each command, and
 ``--before DIR`` (or ``$GIFTBALANCE_BENCH_BEFORE``, for ``make bench``) also times another
-checkout of giftbalance (``git archive 2b504d1 | tar -x -C DIR``) on the same databases, its
+checkout of giftbalance (``git archive REV | tar -x -C DIR``) on the same databases, its
 runs interleaved with these, for a fair "before" table.
 
 For each size it builds one SQLite database through the package's own code in one write
@@ -409,7 +409,7 @@ def target_text(command: Command) -> str:
 
 
 def write_page(
-    figures: Figures, sizes: Sequence[int], missed: list[str], runs: int, before: bool
+    figures: Figures, sizes: Sequence[int], missed: list[str], runs: int, before: str | None
 ) -> None:
     def cell(table: dict[str, dict[int, Median]], label: str, size: int, index: int) -> str:
         found = table.get(label, {}).get(size)
@@ -495,7 +495,7 @@ def write_page(
             "",
             "## Before the fast path",
             "",
-            "The same commands from commit 2b504d1 (before issue 13), on the same databases, "
+            f"The same commands from {before}, on the same databases, "
             "their runs interleaved with the runs above so both met the same load (medians; "
             "wall-clock, then CPU, in seconds):",
             "",
@@ -543,6 +543,11 @@ def main() -> None:
         default=os.environ.get("GIFTBALANCE_BENCH_BEFORE") or None,
         help="Also time this checkout of giftbalance (default: $GIFTBALANCE_BENCH_BEFORE).",
     )
+    parser.add_argument(
+        "--before-label",
+        default=os.environ.get("GIFTBALANCE_BENCH_BEFORE_LABEL") or None,
+        help="What --before is, for the page (e.g. 'commit 785c87b, before the fast path').",
+    )
     parser.add_argument("--no-page", action="store_true", help="Do not write docs/fast-bench.md.")
     options = parser.parse_args()
     sizes = [int(s) for s in options.sizes.split(",")]
@@ -552,7 +557,10 @@ def main() -> None:
         figures = measure(sizes, options.runs, Path(folder), options.before)
     missed = verdicts(figures, sizes)
     if not options.no_page:
-        write_page(figures, sizes, missed, options.runs, options.before is not None)
+        label = options.before_label or (
+            None if options.before is None else f"the checkout in `{options.before}`"
+        )
+        write_page(figures, sizes, missed, options.runs, label)
         print(f"wrote {REPORT}")
     if missed:
         print("MISSED: " + "; ".join(missed))

@@ -122,6 +122,7 @@ def _register() -> None:
         plan,
         reading,
         report,
+        serve,
         transfer,
     )
 
@@ -138,6 +139,7 @@ def _register() -> None:
         maintenance,
         transfer,
         report,
+        serve,
     ):
         for command in module.COMMANDS:
             cli.add_command(command)

@@ -69,6 +69,11 @@ def _sign_in(request: Request) -> Response:
     return response
 
 
+async def no_icon(request: Request) -> Response:
+    """Browsers ask for ``/favicon.ico`` on their own; there is none."""
+    return Response(status_code=204, headers={"Cache-Control": "public, max-age=86400"})
+
+
 async def sign_in(request: Request) -> Response:
     """``/signin?token=SECRET``: exchange a sign-in link for a session cookie, then go to
     the Home page (an address without the secret)."""
@@ -159,6 +164,7 @@ def create_app(db: Database) -> Starlette:
         Route("/signout", endpoint(views.sign_out), methods=["POST"]),
         Route("/signed-out", signed_out_page, methods=["GET"]),
         Route("/static/site.css", stylesheet, methods=["GET"]),
+        Route("/favicon.ico", no_icon, methods=["GET"]),
     ]
     app = Starlette(
         routes=routes,

@@ -566,3 +566,41 @@ def test_a_page_with_no_accounts_yet(site: Site, db_url: str) -> None:
     assert "No account yet" in owner.get("/").text
     for path in GET_PAGES[1:]:
         assert owner.get(path).status_code in (200, 404), path
+
+
+def test_what_the_page_keeps_follows_every_kind_of_cli_write(
+    site: Site, household: None, ok: Any
+) -> None:
+    """The page keeps plans and lists until the data moves: edits in place (a need, a member,
+    an account, a setting) move it as surely as new entries do."""
+    owner = site.owner()
+    for path in ("/", "/needs", "/plan", "/bought", "/report"):
+        owner.get(path)  # keep a copy of each
+    ok("need", "edit", "1", "--name", "Green tea", "--price", "5")
+    assert "Green tea" in owner.get("/needs").text
+    assert "Green tea" in owner.get("/plan").text
+    assert "Green tea" in owner.get("/").text
+    ok("member", "rename", "Ann", "Annie")
+    assert "for Annie" in owner.get("/needs").text
+    ok("account", "rename", "Personal", "Family")
+    assert "Family" in owner.get("/").text
+    ok("need", "bought", "1")
+    assert "Green tea" in owner.get("/bought").text
+    ok("config", "set", "week_start", "sunday")
+    assert "Sun" in owner.get("/report").text.split("</h1>")[0]
+
+
+@pytest.mark.sqlite_only
+def test_a_restored_database_file_is_what_the_page_shows(
+    site: Site, household: None, ok: Any, tmp_path: Any
+) -> None:
+    ok("backup", str(tmp_path / "before.db"))
+    owner = site.owner()
+    ok("need", "add", "Later", "--price", "1")
+    assert "Later" in owner.get("/needs").text
+    ok("restore", str(tmp_path / "before.db"), "--yes")
+    # The file was replaced under the page: it opens the new one, which never had this session.
+    assert owner.get("/needs").status_code == 403
+    fresh = site.owner()
+    assert "Later" not in fresh.get("/needs").text
+    assert "Tea" in fresh.get("/needs").text

@@ -62,7 +62,7 @@ def post(client: TestClient, path: str, data: dict[str, str], *, page: str | Non
 
 
 def site_for(url: str) -> Iterator[Site]:
-    db = Database(url)
+    db = Database(url, pooled=True)
     try:
         yield Site(db, create_app(db))
     finally:

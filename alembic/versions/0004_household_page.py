@@ -7,6 +7,11 @@ Create Date: 2026-12-01
 ``page_links`` holds the SHA-256 of each sign-in link's secret (never the secret), and
 ``page_sessions`` the SHA-256 of each signed-in browser's cookie and calendar-feed secrets;
 ``page_needs`` records which member added a need on the page, so they may edit it.
+
+``page_changes`` holds one counter that triggers raise whenever a row of ``accounts``,
+``members``, ``needs``, ``settings``, ``page_links`` or ``page_sessions`` is written (rows of
+``entries`` and ``purchases`` are only ever added, so their newest id tells the same). The page
+keeps what it computed from the database until one of the two moves, whichever program wrote.
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
+
+#: Tables whose rows are changed in place: a write to any of them counts in ``page_changes``.
+WATCHED = ("accounts", "members", "needs", "settings", "page_links", "page_sessions")
 
 
 def upgrade() -> None:
@@ -75,7 +83,45 @@ def upgrade() -> None:
     op.create_index(op.f("ix_page_needs_member_id"), "page_needs", ["member_id"])
 
 
+    op.create_table(
+        "page_changes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("counter", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_page_changes")),
+    )
+    op.execute("INSERT INTO page_changes (id, counter) VALUES (1, 0)")
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        op.execute(
+            "CREATE FUNCTION page_changes_count() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN UPDATE page_changes SET counter = counter + 1 WHERE id = 1; "
+            "RETURN NULL; END $$"
+        )
+    for table in WATCHED:
+        if dialect == "postgresql":
+            op.execute(
+                f"CREATE TRIGGER page_changes_{table} AFTER INSERT OR UPDATE OR DELETE ON "
+                f"{table} FOR EACH STATEMENT EXECUTE FUNCTION page_changes_count()"
+            )
+            continue
+        for event in ("insert", "update", "delete"):
+            op.execute(
+                f"CREATE TRIGGER page_changes_{table}_{event} AFTER {event.upper()} ON {table} "
+                "BEGIN UPDATE page_changes SET counter = counter + 1 WHERE id = 1; END"
+            )
+
+
 def downgrade() -> None:
+    dialect = op.get_bind().dialect.name
+    for table in WATCHED:
+        if dialect == "postgresql":
+            op.execute(f"DROP TRIGGER page_changes_{table} ON {table}")
+            continue
+        for event in ("insert", "update", "delete"):
+            op.execute(f"DROP TRIGGER page_changes_{table}_{event}")
+    if dialect == "postgresql":
+        op.execute("DROP FUNCTION page_changes_count()")
+    op.drop_table("page_changes")
     op.drop_index(op.f("ix_page_needs_member_id"), table_name="page_needs")
     op.drop_table("page_needs")
     op.drop_index(op.f("ix_page_sessions_link_id"), table_name="page_sessions")

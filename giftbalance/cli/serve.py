@@ -44,24 +44,27 @@ def serve(app: App, host: str, port: int, open_browser: bool) -> None:
     """
     from giftbalance.household import signin
     from giftbalance.storage import settings
+    from giftbalance.storage.db import Database, resolve_url
     from giftbalance.web import server
 
+    # A server keeps its database connections open between requests.
+    db = Database(resolve_url(app.db_option), pooled=True)
     try:
         sock = server.listen(host, port)
     except OSError as exc:
+        db.dispose()
         raise Refused(
             f"cannot listen on {host}:{port}: {exc.strerror or exc} (is another giftbalance "
             "serve running there? pick another --port)"
         ) from None
     try:
-        with app.db.write() as session:
+        with db.write() as session:
             secret = signin.owner_link(session)
             page_url = settings.get(session, "page_url")
         bound = sock.getsockname()[1]
         owner_url = signin.link_url(f"http://{server.url_host(host)}:{bound}", secret)
         click.echo(
-            f"Serving the household page for {app.db.display} on {host} port {bound}; "
-            "Ctrl-C stops it."
+            f"Serving the household page for {db.display} on {host} port {bound}; Ctrl-C stops it."
         )
         if not server.is_loopback(host):
             click.echo(
@@ -89,10 +92,11 @@ def serve(app: App, host: str, port: int, open_browser: bool) -> None:
 
         # uvicorn stops cleanly on Ctrl-C, then passes the signal on: that is the normal end.
         with contextlib.suppress(KeyboardInterrupt):
-            server.run(app.db, sock, on_started=open_link if open_browser else None)
+            server.run(db, sock, on_started=open_link if open_browser else None)
         click.echo("Stopped the household page.")
     finally:
         sock.close()
+        db.dispose()
 
 
 COMMANDS = [serve]

@@ -20,10 +20,12 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
+from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy.orm import Session
 
 from giftbalance.errors import InputError, Refused
 from giftbalance.household.members import find_member
@@ -223,23 +225,29 @@ def sign_in(session: Session, link_secret: str | None) -> SignedIn | None:
     return SignedIn(secret, visitor, SESSION_DAYS * 24 * 3600)
 
 
-def _visitor(
-    session: Session, column: InstrumentedAttribute[str], secret: str | None
-) -> Visitor | None:
-    if not secret or len(secret) > 200:
-        return None
-    wanted = secret_hash(secret)
-    row = session.execute(
+@cache
+def _lookup(by_feed: bool) -> Select[Any]:
+    """The query finding a live session by the hash of its cookie (or feed) secret; built once,
+    since every request of the page runs it."""
+    column = PageSession.feed_hash if by_feed else PageSession.secret_hash
+    return (
         select(PageSession.id, column, PageLink.role, PageLink.member_id, PageLink.for_anyone)
         .add_columns(Member.name, Member.removed_at)
         .join(PageLink, PageLink.id == PageSession.link_id)
         .outerjoin(Member, Member.id == PageLink.member_id)
         .where(
-            column == wanted,
+            column == bindparam("wanted"),
             PageLink.revoked_at.is_(None),
-            PageSession.expires_at > now(),
+            PageSession.expires_at > bindparam("now"),
         )
-    ).first()
+    )
+
+
+def _visitor(session: Session, by_feed: bool, secret: str | None) -> Visitor | None:
+    if not secret or len(secret) > 200:
+        return None
+    wanted = secret_hash(secret)
+    row = session.execute(_lookup(by_feed), {"wanted": wanted, "now": now()}).first()
     if row is None:
         return None
     session_id, stored, role, member_id, for_anyone, name, removed_at = row
@@ -252,12 +260,12 @@ def _visitor(
 
 def visitor(session: Session, cookie_secret: str | None) -> Visitor | None:
     """Whose browser sends this cookie secret; ``None`` when it signs in no one (any more)."""
-    return _visitor(session, PageSession.secret_hash, cookie_secret)
+    return _visitor(session, False, cookie_secret)
 
 
 def feed_visitor(session: Session, feed_secret: str | None) -> Visitor | None:
     """Whose calendar feed this secret opens; ``None`` when none (any more)."""
-    return _visitor(session, PageSession.feed_hash, feed_secret)
+    return _visitor(session, True, feed_secret)
 
 
 def sign_out(session: Session, session_id: int) -> None:

@@ -281,3 +281,14 @@ class PageNeed(Base):
     need_id: Mapped[int] = mapped_column(ForeignKey("needs.id"), unique=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class PageChanges(Base):
+    """One row: a counter that database triggers raise on every write to the tables whose rows
+    change in place (accounts, members, needs, settings, page links and sessions), so the
+    household page knows when what it computed is out of date (revision 0004)."""
+
+    __tablename__ = "page_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    counter: Mapped[int] = mapped_column(BigInteger)

@@ -30,6 +30,7 @@ from giftbalance.web.pages import (
     render,
     signed_out,
 )
+from giftbalance.web.snapshots import Snapshots, data_version
 
 if TYPE_CHECKING:
     from giftbalance.storage.db import Database
@@ -87,14 +88,18 @@ async def signed_out_page(request: Request) -> Response:
 def _calendar(request: Request) -> Response:
     feed = request.query_params.get("feed")
     db = database(request)
+    snapshots: Snapshots = request.app.state.snapshots
     if feed is not None:
+        snapshots.follow_file()
         with db.read() as session:
             allowed = signin.feed_visitor(session, feed) is not None
+            version = data_version(session)
     else:
-        allowed = current_visitor(request) is not None
+        found = current_visitor(request)
+        allowed, version = found is not None, found[2] if found else ()
     if not allowed:
         return signed_out()
-    return views.calendar_feed(db)
+    return views.calendar_feed(snapshots, version)
 
 
 async def calendar(request: Request) -> Response:
@@ -171,5 +176,6 @@ def create_app(db: Database) -> Starlette:
         exception_handlers={404: unknown, 405: unknown, 500: server_error},
     )
     app.state.db = db
+    app.state.snapshots = Snapshots(db)
     app.add_middleware(SecurityHeaders)
     return app

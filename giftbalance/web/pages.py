@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import hashlib
 from base64 import b64encode
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Hashable, Mapping
+from dataclasses import dataclass
 from functools import cache
 from html.parser import HTMLParser
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -23,11 +23,16 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from giftbalance.household import signin
+from giftbalance.web.snapshots import Snapshots, Version, data_version
 
 if TYPE_CHECKING:
     from jinja2 import Environment
+    from markupsafe import Markup
+    from sqlalchemy.orm import Session
 
     from giftbalance.storage.db import Database
+
+T = TypeVar("T")
 
 #: The session cookie: HttpOnly, SameSite=Strict, Path=/ (Secure when served over HTTPS).
 COOKIE = "giftbalance_session"
@@ -82,8 +87,14 @@ class Page:
     csrf: str
     #: The calendar feed's secret of this session (shown on the Plan page).
     feed: str
+    #: The database's data version when the request began (see :mod:`.snapshots`).
+    version: Version = ()
     form: FormData | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+
+    def kept(self, name: Hashable, compute: Callable[[Session], T]) -> T:
+        """``compute(session)``, or what it gave for this data version already."""
+        snapshots: Snapshots = self.request.app.state.snapshots
+        return snapshots.get(name, self.version, compute)
 
     def field(self, name: str) -> str:
         """A posted form field, ``""`` when missing."""
@@ -107,6 +118,13 @@ Handler = Callable[[Page], Response]
 def render(template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
     html = templates().get_template(template).render(**context)
     return HTMLResponse(html, status_code=status, headers=NO_STORE)
+
+
+def fragment(template: str, **context: Any) -> Markup:
+    """Part of a page, rendered (and escaped) on its own so it can be kept and reused."""
+    from markupsafe import Markup
+
+    return Markup(templates().get_template(template).render(**context))
 
 
 def signed_out() -> HTMLResponse:
@@ -133,14 +151,18 @@ def database(request: Request) -> Database:
     return db
 
 
-def current_visitor(request: Request) -> tuple[signin.Visitor, str] | None:
-    """The signed-in visitor and their cookie's secret, or ``None``."""
+def current_visitor(request: Request) -> tuple[signin.Visitor, str, Version] | None:
+    """The signed-in visitor, their cookie's secret and the data version, read in one
+    transaction; ``None`` when the browser signs in no one."""
     secret = request.cookies.get(COOKIE)
     if not secret:
         return None
+    snapshots: Snapshots = request.app.state.snapshots
+    snapshots.follow_file()
     with database(request).read() as session:
         who = signin.visitor(session, secret)
-    return (who, secret) if who is not None else None
+        version = data_version(session) if who is not None else ()
+    return (who, secret, version) if who is not None else None
 
 
 def _handle(
@@ -149,13 +171,14 @@ def _handle(
     found = current_visitor(request)
     if found is None:
         return signed_out()
-    who, secret = found
+    who, secret, version = found
     page = Page(
         request,
         database(request),
         who,
         csrf=signin.derived(secret, signin.CSRF),
         feed=signin.derived(secret, signin.FEED),
+        version=version,
         form=form,
     )
     if form is not None and not signin.same_secret(page.field("csrf_token"), page.csrf):

@@ -14,9 +14,18 @@ from giftbalance.household import needs, signin
 from giftbalance.ledger import accounts, entries
 from giftbalance.values.dates import today
 from giftbalance.web import forms
-from giftbalance.web.pages import Page, csp_for_document, not_found, redirect, refused
+from giftbalance.web.pages import (
+    Page,
+    csp_for_document,
+    fragment,
+    not_found,
+    redirect,
+    refused,
+)
+from giftbalance.web.snapshots import Snapshots, Version
 
 if TYPE_CHECKING:
+    from markupsafe import Markup
     from sqlalchemy.orm import Session
 
     from giftbalance.ledger.lots import Lot
@@ -87,7 +96,7 @@ def _spend_accounts(session: Session) -> tuple[list[Account], str]:
     return active, chosen
 
 
-def _home_data(page: Page) -> tuple[list[AccountCard], date, str]:
+def _home_data(session: Session) -> tuple[list[AccountCard], date, str]:
     """Every active account's card, the plan's first week, and the account picked by default."""
     from giftbalance.household.advice import checkout_reminders
     from giftbalance.ledger import lots
@@ -95,17 +104,14 @@ def _home_data(page: Page) -> tuple[list[AccountCard], date, str]:
 
     day = today()
     soon = day + timedelta(weeks=EXPIRY_WINDOW_WEEKS)
-    with page.db.read() as session:
-        plan = _plan(session, day)
-        active, chosen = _spend_accounts(session)
-        balances = {a.id: entries.balance(session, a) for a in active}
-        expiring = {
-            a.id: tuple(
-                lot for lot in lots.expiring_lots(session, a) if day <= lot.expires_on <= soon
-            )
-            for a in active
-            if balances[a.id] > 0
-        }
+    plan = _plan(session, day)
+    active, chosen = _spend_accounts(session)
+    balances = {a.id: entries.balance(session, a) for a in active}
+    expiring = {
+        a.id: tuple(lot for lot in lots.expiring_lots(session, a) if day <= lot.expires_on <= soon)
+        for a in active
+        if balances[a.id] > 0
+    }
     planned = {a.account_id: a for a in plan.accounts}
     cards = []
     for account in active:
@@ -129,30 +135,38 @@ def _home_data(page: Page) -> tuple[list[AccountCard], date, str]:
     return cards, plan.start, chosen
 
 
+@dataclass(frozen=True, slots=True)
+class HomeKept:
+    """Home's accounts, rendered, and what its spend form needs."""
+
+    cards_html: Markup
+    chosen: str
+    account_names: list[str]
+
+
+def _home_kept(session: Session) -> HomeKept:
+    cards, week, chosen = _home_data(session)
+    html = fragment("home_cards.html", cards=cards, week=week)
+    return HomeKept(html, chosen, [card.name for card in cards])
+
+
 def home(page: Page) -> Response:
     """Balances, this week's order with its checkout reminders, money expiring soon and the
     gift-card suggestion (``giftbalance balance`` and ``giftbalance plan``)."""
-    return _home_page(page, *_home_data(page))
+    return _home_page(page, page.kept("home", _home_kept))
 
 
 def _home_page(
-    page: Page,
-    cards: list[AccountCard],
-    week: date,
-    chosen: str,
-    form: forms.Form | None = None,
-    status: int = 200,
+    page: Page, kept: HomeKept, form: forms.Form | None = None, status: int = 200
 ) -> HTMLResponse:
-    values = {"amount": "", "account": chosen, "date": "", "note": ""}
+    values = {"amount": "", "account": kept.chosen, "date": "", "note": ""}
     return page.render(
         "home.html",
         status=status,
-        cards=cards,
-        week=week,
-        today=today(),
+        cards_html=kept.cards_html,
         done=_done(page),
         spend=form or forms.Form(values),
-        account_names=[c.name for c in cards],
+        account_names=kept.account_names,
     )
 
 
@@ -183,7 +197,7 @@ def spend(page: Page) -> Response:
     except GiftbalanceError as exc:
         if form.ok:
             form.problem = str(exc)
-        return _home_page(page, *_home_data(page), form=form, status=400)
+        return _home_page(page, page.kept("home", _home_kept), form=form, status=400)
     return redirect("/?done=spent")
 
 
@@ -196,41 +210,99 @@ def _members(session: Session) -> list[str]:
     return [m.name for m in members.members(session)]
 
 
-def _needs_page(page: Page, form: forms.Form | None = None, status: int = 200) -> HTMLResponse:
-    member = page.request.query_params.get("for") or None
-    with page.db.read() as session:
-        names = _members(session)
-        shown_member = None
+#: Needs listed on one page of the Needs list.
+NEEDS_PER_PAGE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class NeedsKept:
+    """One page of the Needs list, rendered, and what the add form needs."""
+
+    list_html: Markup
+    #: The add form's fields, empty (the form as a visitor first sees it).
+    form_html: Markup
+    #: The member whose needs these are (as spelled in the database), or ``None``.
+    member: str | None
+    members: list[str]
+    accounts: list[str]
+
+
+def _empty_need_form(who: signin.Visitor) -> forms.Form:
+    return forms.Form(
+        {name: "" for name in forms.NEED_FIELDS}
+        | {"priority": "normal", "quantity": "1", "for": who.member or ""}
+    )
+
+
+def _needs_kept(member: str | None, number: int, who: signin.Visitor) -> Any:
+    """Reads and renders page ``number`` of the open needs (of ``member``), marking those that
+    ``who`` added, and the empty add form as ``who`` sees it; ``None`` when there is no such
+    member."""
+    reader = who.member_id
+
+    def read(session: Session) -> NeedsKept | None:
+        from giftbalance.household.members import find_member
+
+        shown = None
         if member is not None:
             try:
-                from giftbalance.household.members import find_member
-
-                shown_member = find_member(session, member).name
+                shown = find_member(session, member).name
             except NotFound:
-                return not_found(page, "There is no such member.")
-        views = needs.list_needs(session, member=shown_member)
-        mine = (
-            signin.added_by(session, page.visitor.member_id)
-            if page.visitor.member_id is not None
-            else set()
-        )
+                return None
+        views = needs.list_needs(session, member=shown)
+        names = _members(session)
         active, _chosen = _spend_accounts(session)
-    totals = needs.open_totals(views)
-    if form is None:
-        form = forms.Form(
-            {name: "" for name in forms.NEED_FIELDS}
-            | {"priority": "normal", "quantity": "1", "for": page.visitor.member or ""}
+        pages = max(1, -(-len(views) // NEEDS_PER_PAGE))
+        current = min(number, pages)
+        start = (current - 1) * NEEDS_PER_PAGE
+        html = fragment(
+            "needs_list.html",
+            views=views[start : start + NEEDS_PER_PAGE],
+            count=len(views),
+            first=start + 1,
+            number=current,
+            pages=pages,
+            totals=needs.open_totals(views),
+            members=names,
+            member=shown,
+            mine=signin.added_by(session, reader) if reader is not None else set(),
         )
+        account_names = [a.name for a in active]
+        form_html = fragment(
+            "need_fields.html",
+            form=_empty_need_form(who),
+            prefix="add-",
+            visitor=who,
+            members=names,
+            account_names=account_names,
+        )
+        return NeedsKept(html, form_html, shown, names, account_names)
+
+    return read
+
+
+def _needs_page(page: Page, form: forms.Form | None = None, status: int = 200) -> HTMLResponse:
+    member = page.request.query_params.get("for") or None
+    try:
+        number = max(1, int(page.request.query_params.get("page", "1")))
+    except ValueError:
+        number = 1
+    who = page.visitor
+    kept: NeedsKept | None = page.kept(
+        ("needs", member, number, who.member_id, who.adds_for_anyone),
+        _needs_kept(member, number, who),
+    )
+    if kept is None:
+        return not_found(page, "There is no such member.")
     return page.render(
         "needs.html",
         status=status,
-        views=views,
-        totals=totals,
-        members=names,
-        member=shown_member,
-        mine=mine,
-        form=form,
-        account_names=[a.name for a in active],
+        list_html=kept.list_html,
+        form_html=kept.form_html if form is None else None,
+        form=form or _empty_need_form(who),
+        members=kept.members,
+        member=kept.member,
+        account_names=kept.accounts,
         done=_done(page),
     )
 
@@ -416,40 +488,45 @@ def need_bought(page: Page) -> Response:
 
 def plan(page: Page) -> Response:
     """The weeks ahead, as ``giftbalance plan`` shows them."""
-    with page.db.read() as session:
-        result = _plan(session, today())
+
+    def make(session: Session) -> tuple[Plan, Markup]:
+        made = _plan(session, today())
+        return made, fragment("plan_accounts.html", plan=made)
+
+    result, accounts_html = page.kept("plan", make)
     end = result.start + timedelta(days=7 * result.weeks - 1)
     base = str(page.request.base_url).rstrip("/")
     feed_url = f"{base}/calendar.ics?feed={page.feed}"
     webcal = "webcal://" + feed_url.split("://", 1)[1]
-    return page.render("plan.html", plan=result, end=end, feed_url=feed_url, webcal_url=webcal)
+    return page.render(
+        "plan.html",
+        plan=result,
+        end=end,
+        accounts_html=accounts_html,
+        feed_url=feed_url,
+        webcal_url=webcal,
+    )
 
 
 def report(page: Page) -> Response:
     """This week's report as ``giftbalance report --format html`` writes it."""
     from giftbalance.render.report_html import report_html
 
-    with page.db.read() as session:
-        made = _report(session)
-    html = report_html(made)
-    return HTMLResponse(
-        html,
-        headers={"Cache-Control": "no-store", "Content-Security-Policy": csp_for_document(html)},
-    )
+    def make(session: Session) -> tuple[str, str]:
+        html = report_html(_report(session))
+        return html, csp_for_document(html)
+
+    html, csp = page.kept("report", make)
+    return HTMLResponse(html, headers={"Cache-Control": "no-store", "Content-Security-Policy": csp})
 
 
-def calendar(page: Page) -> Response:
+def calendar_feed(snapshots: Snapshots, version: Version) -> Response:
     """The planned orders as iCalendar (``giftbalance report --ics FILE``)."""
-    return calendar_feed(page.db)
-
-
-def calendar_feed(db: Any) -> Response:
     from giftbalance.render.calendar import calendar_ics
 
-    with db.read() as session:
-        made = _report(session)
+    made = snapshots.get("calendar", version, lambda session: calendar_ics(_report(session)))
     return Response(
-        calendar_ics(made),
+        made,
         media_type="text/calendar; charset=utf-8",
         headers={
             "Cache-Control": "no-store",
@@ -470,22 +547,19 @@ class BoughtLine:
     undone: bool
 
 
-def bought(page: Page) -> Response:
-    """What was bought for each member, newest first (the purchases the report lists)."""
+def _bought(session: Session) -> list[tuple[str, list[BoughtLine], dict[str, int]]]:
     from giftbalance.report import load as report_load
 
-    with page.db.read() as session:
-        every_account = accounts.accounts(session, include_archived=True)
-        rows = report_load.purchases(session, [a.id for a in every_account], date.max)
+    every_account = accounts.accounts(session, include_archived=True)
+    rows = report_load.purchases(session, [a.id for a in every_account], date.max)
     by_id = {a.id: a for a in every_account}
     groups: dict[str, list[BoughtLine]] = {}
     for row in reversed(rows):
         account = by_id[row.account_id]
+        day = row.occurred_on
         groups.setdefault(row.member or "", []).append(
             BoughtLine(
-                row.occurred_on
-                if isinstance(row.occurred_on, date)
-                else date.fromisoformat(str(row.occurred_on)),
+                day if isinstance(day, date) else date.fromisoformat(str(day)),
                 row.need_id,
                 row.need,
                 row.units,
@@ -502,9 +576,12 @@ def bought(page: Page) -> Response:
                 per = totals.setdefault(member, {})
                 per[line.currency] = per.get(line.currency, 0) + line.amount
     order = sorted(groups, key=lambda name: (name == "", name.casefold()))
-    return page.render(
-        "bought.html", groups=[(name, groups[name], totals.get(name, {})) for name in order]
-    )
+    return [(name, groups[name], totals.get(name, {})) for name in order]
+
+
+def bought(page: Page) -> Response:
+    """What was bought for each member, newest first (the purchases the report lists)."""
+    return page.render("bought.html", groups=page.kept("bought", _bought))
 
 
 def sign_out(page: Page) -> Response:

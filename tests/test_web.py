@@ -604,3 +604,29 @@ def test_a_restored_database_file_is_what_the_page_shows(
     fresh = site.owner()
     assert "Later" not in fresh.get("/needs").text
     assert "Tea" in fresh.get("/needs").text
+
+
+def test_what_is_kept_is_never_older_than_the_request(site: Site, household: None) -> None:
+    """The rules of :mod:`giftbalance.web.snapshots`: a kept result serves a request only when
+    it read at least the data the request began with."""
+    from datetime import date
+
+    from giftbalance.web.snapshots import covers
+
+    day, other = date(2026, 11, 3), date(2026, 11, 4)
+    assert covers((day, 5, 100, 7), (day, 5, 100, 7))
+    assert covers((day, 6, 101, 7), (day, 5, 100, 7))
+    assert covers((day, 5, 100, 7), (day, 5, None, None))
+    assert not covers((day, 5, 99, 7), (day, 5, 100, 7))
+    assert not covers((day, 4, 200, 9), (day, 5, 100, 7))
+    assert not covers((other, 9, 999, 9), (day, 5, 100, 7))
+    assert not covers((day, 5, 100), (day, 5, 100, 7))
+
+    snapshots = site.app.state.snapshots
+    calls: list[int] = []
+    _, version = snapshots.begin(lambda session: None)
+    first = snapshots.get("probe", version, lambda session: calls.append(1) or len(calls))
+    again = snapshots.get("probe", version, lambda session: calls.append(1) or len(calls))
+    assert (first, again, len(calls)) == (1, 1, 1)
+    ahead = (*version[:2], (version[2] or 0) + 1, version[3])
+    assert snapshots.get("probe", ahead, lambda session: calls.append(1) or len(calls)) == 2

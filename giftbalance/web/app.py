@@ -30,7 +30,7 @@ from giftbalance.web.pages import (
     render,
     signed_out,
 )
-from giftbalance.web.snapshots import Snapshots, data_version
+from giftbalance.web.snapshots import Snapshots
 
 if TYPE_CHECKING:
     from giftbalance.storage.db import Database
@@ -87,13 +87,10 @@ async def signed_out_page(request: Request) -> Response:
 
 def _calendar(request: Request) -> Response:
     feed = request.query_params.get("feed")
-    db = database(request)
     snapshots: Snapshots = request.app.state.snapshots
     if feed is not None:
-        snapshots.follow_file()
-        with db.read() as session:
-            allowed = signin.feed_visitor(session, feed) is not None
-            version = data_version(session)
+        who, version = snapshots.begin(lambda session: signin.feed_visitor(session, feed))
+        allowed = who is not None
     else:
         found = current_visitor(request)
         allowed, version = found is not None, found[2] if found else ()

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from giftbalance.household import signin
-from giftbalance.web.snapshots import Snapshots, Version, data_version
+from giftbalance.web.snapshots import Snapshots, Version
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -91,10 +91,15 @@ class Page:
     version: Version = ()
     form: FormData | None = None
 
-    def kept(self, name: Hashable, compute: Callable[[Session], T]) -> T:
-        """``compute(session)``, or what it gave for this data version already."""
+    @property
+    def snapshots(self) -> Snapshots:
         snapshots: Snapshots = self.request.app.state.snapshots
-        return snapshots.get(name, self.version, compute)
+        return snapshots
+
+    def kept(self, name: Hashable, compute: Callable[[Session], T], *, ledger: bool = True) -> T:
+        """``compute(session)``, or what it gave for this data version already (with
+        ``ledger=False``: for what it reads, which is not the ledger)."""
+        return self.snapshots.get(name, self.version, compute, ledger=ledger)
 
     def field(self, name: str) -> str:
         """A posted form field, ``""`` when missing."""
@@ -158,10 +163,7 @@ def current_visitor(request: Request) -> tuple[signin.Visitor, str, Version] | N
     if not secret:
         return None
     snapshots: Snapshots = request.app.state.snapshots
-    snapshots.follow_file()
-    with database(request).read() as session:
-        who = signin.visitor(session, secret)
-        version = data_version(session) if who is not None else ()
+    who, version = snapshots.begin(lambda session: signin.visitor(session, secret))
     return (who, secret, version) if who is not None else None
 
 

@@ -48,13 +48,20 @@ def _done(page: Page) -> str | None:
     return DONE.get(page.request.query_params.get("done", ""))
 
 
-def _plan(session: Session, day: date) -> Plan:
-    """The plan from this week, as ``giftbalance plan`` makes it (same loader and planner)."""
+def _plan(session: Session, day: date, snapshots: Snapshots) -> Plan:
+    """The plan from this week, as ``giftbalance plan`` makes it (same loader and planner).
+
+    The open needs are read once per change to them, not once per spend: a new ledger entry
+    changes the balances, never the needs.
+    """
     from giftbalance.plan import load as plan_load
     from giftbalance.plan.planner import make_plan
 
     start = plan_load.plan_start(session, day)
-    inputs = plan_load.load(session, account=None, start=start, weeks=plan_load.DEFAULT_WEEKS)
+    open_needs = snapshots.within(session, "open needs", plan_load.open_needs, ledger=False)
+    inputs = plan_load.load(
+        session, account=None, start=start, weeks=plan_load.DEFAULT_WEEKS, needs=open_needs
+    )
     return make_plan(inputs.accounts, inputs.needs, inputs.options)
 
 
@@ -96,7 +103,7 @@ def _spend_accounts(session: Session) -> tuple[list[Account], str]:
     return active, chosen
 
 
-def _home_data(session: Session) -> tuple[list[AccountCard], date, str]:
+def _home_data(session: Session, snapshots: Snapshots) -> tuple[list[AccountCard], date, str]:
     """Every active account's card, the plan's first week, and the account picked by default."""
     from giftbalance.household.advice import checkout_reminders
     from giftbalance.ledger import lots
@@ -104,7 +111,7 @@ def _home_data(session: Session) -> tuple[list[AccountCard], date, str]:
 
     day = today()
     soon = day + timedelta(weeks=EXPIRY_WINDOW_WEEKS)
-    plan = _plan(session, day)
+    plan = _plan(session, day, snapshots)
     active, chosen = _spend_accounts(session)
     balances = {a.id: entries.balance(session, a) for a in active}
     expiring = {
@@ -144,16 +151,19 @@ class HomeKept:
     account_names: list[str]
 
 
-def _home_kept(session: Session) -> HomeKept:
-    cards, week, chosen = _home_data(session)
-    html = fragment("home_cards.html", cards=cards, week=week)
-    return HomeKept(html, chosen, [card.name for card in cards])
+def _home_kept(snapshots: Snapshots) -> Any:
+    def read(session: Session) -> HomeKept:
+        cards, week, chosen = _home_data(session, snapshots)
+        html = fragment("home_cards.html", cards=cards, week=week)
+        return HomeKept(html, chosen, [card.name for card in cards])
+
+    return read
 
 
 def home(page: Page) -> Response:
     """Balances, this week's order with its checkout reminders, money expiring soon and the
     gift-card suggestion (``giftbalance balance`` and ``giftbalance plan``)."""
-    return _home_page(page, page.kept("home", _home_kept))
+    return _home_page(page, page.kept("home", _home_kept(page.snapshots)))
 
 
 def _home_page(
@@ -197,7 +207,9 @@ def spend(page: Page) -> Response:
     except GiftbalanceError as exc:
         if form.ok:
             form.problem = str(exc)
-        return _home_page(page, page.kept("home", _home_kept), form=form, status=400)
+        return _home_page(
+            page, page.kept("home", _home_kept(page.snapshots)), form=form, status=400
+        )
     return redirect("/?done=spent")
 
 
@@ -291,6 +303,7 @@ def _needs_page(page: Page, form: forms.Form | None = None, status: int = 200) -
     kept: NeedsKept | None = page.kept(
         ("needs", member, number, who.member_id, who.adds_for_anyone),
         _needs_kept(member, number, who),
+        ledger=False,
     )
     if kept is None:
         return not_found(page, "There is no such member.")
@@ -490,7 +503,7 @@ def plan(page: Page) -> Response:
     """The weeks ahead, as ``giftbalance plan`` shows them."""
 
     def make(session: Session) -> tuple[Plan, Markup]:
-        made = _plan(session, today())
+        made = _plan(session, today(), page.snapshots)
         return made, fragment("plan_accounts.html", plan=made)
 
     result, accounts_html = page.kept("plan", make)

@@ -53,7 +53,11 @@ def test_account_add_default_flag_sets_the_setting(ok) -> None:
 @pytest.mark.parametrize(
     ("args", "code", "match"),
     [
-        (["get", "colour"], 2, "unknown setting 'colour' (known: week_start, default_account, page_url)"),
+        (
+            ["get", "colour"],
+            2,
+            "unknown setting 'colour' (known: week_start, default_account, page_url)",
+        ),
         (["set", "colour", "blue"], 2, "unknown setting 'colour'"),
         (["set", "week_start", "friday"], 2, "week_start must be one of monday, sunday"),
         (["set", "week_start", ""], 2, "week_start must be one of"),

@@ -251,7 +251,9 @@ def test_a_member_may_not_add_for_someone_else(site: Site, household: None, dump
 
 def test_a_member_allowed_more_adds_for_anyone(site: Site, household: None, ok: Any) -> None:
     ann = site.member("Ann", for_anyone=True)
-    assert post(ann, "/needs", need_form(name="Lego", price="30", **{"for": "bob"})).status_code == 303
+    assert (
+        post(ann, "/needs", need_form(name="Lego", price="30", **{"for": "bob"})).status_code == 303
+    )
     assert need_json(ok, 2)["for"] == "Bob"
 
 
@@ -263,7 +265,9 @@ def test_a_member_edits_and_removes_only_their_own_open_needs(
     mine = 2
     page = ann.get(f"/needs/{mine}").text
     assert "Change it" in page and "Remove this need" in page
-    response = post(ann, f"/needs/{mine}/edit", need_form(name="Paint set", price="3.25", **{"for": "Ann"}))
+    response = post(
+        ann, f"/needs/{mine}/edit", need_form(name="Paint set", price="3.25", **{"for": "Ann"})
+    )
     assert response.status_code == 303
     assert need_json(ok, mine)["name"] == "Paint set"
     assert need_json(ok, mine)["unit_price"] == "3.25"
@@ -305,7 +309,9 @@ def test_nobody_redeems_or_sees_claim_codes_on_the_page(site: Site, household: N
     owner = site.owner()
     for path in ("/add", "/redeem", "/log", "/codes"):
         assert owner.get(path).status_code == 404
-        assert post(owner, path, {"amount": "25", "code": "ABCD-EFGH-IJKL"}, page="/").status_code in (
+        assert post(
+            owner, path, {"amount": "25", "code": "ABCD-EFGH-IJKL"}, page="/"
+        ).status_code in (
             404,
             405,
         )
@@ -331,7 +337,11 @@ def test_the_owner_adds_edits_buys_and_spends(site: Site, household: None, ok: A
 
     # Edit: change the quantity, clear who it is for.
     values = need_form(
-        name="Filters", price="9.99", quantity="2", priority="high", every="FREQ=MONTHLY",
+        name="Filters",
+        price="9.99",
+        quantity="2",
+        priority="high",
+        every="FREQ=MONTHLY",
         need_by=need["next_date"],
     )
     assert post(owner, "/needs/2/edit", values).status_code == 303
@@ -393,18 +403,39 @@ BAD_NEEDS = [
     ({"name": "X", "price": "1", "priority": "urgent"}, "priority", None),
     ({"name": "X", "price": "1", "quantity": "0"}, "quantity", None),
     ({"name": "X", "price": "1", "quantity": "20000"}, "quantity", None),
-    ({"name": "X", "price": "1", "need_by": "someday"}, "need_by", ["X", "--price", "1", "--by", "someday"]),
-    ({"name": "X", "price": "1", "every": "fortnightly-ish"}, "every", ["X", "--price", "1", "--every", "fortnightly-ish"]),
+    (
+        {"name": "X", "price": "1", "need_by": "someday"},
+        "need_by",
+        ["X", "--price", "1", "--by", "someday"],
+    ),
+    (
+        {"name": "X", "price": "1", "every": "fortnightly-ish"},
+        "every",
+        ["X", "--price", "1", "--every", "fortnightly-ish"],
+    ),
     ({"name": "X", "price": "1", "for": "Zed"}, "for", ["X", "--price", "1", "--for", "Zed"]),
-    ({"name": "X", "price": "1", "store": "s" * 101}, "store", ["X", "--price", "1", "--store", "s" * 101]),
-    ({"name": "X", "price": "1", "note": "bell\x07"}, "note", ["X", "--price", "1", "--note", "bell\x07"]),
+    (
+        {"name": "X", "price": "1", "store": "s" * 101},
+        "store",
+        ["X", "--price", "1", "--store", "s" * 101],
+    ),
+    (
+        {"name": "X", "price": "1", "note": "bell\x07"},
+        "note",
+        ["X", "--price", "1", "--note", "bell\x07"],
+    ),
     ({"name": "X\u202eY", "price": "1"}, "name", ["X\u202eY", "--price", "1"]),
 ]
 
 
 @pytest.mark.parametrize(("fields", "field", "cli"), BAD_NEEDS)
 def test_bad_input_gets_the_clis_message_beside_the_field(
-    site: Site, household: None, run: Any, dump: Any, fields: dict[str, str], field: str,
+    site: Site,
+    household: None,
+    run: Any,
+    dump: Any,
+    fields: dict[str, str],
+    field: str,
     cli: list[str] | None,
 ) -> None:
     from html import unescape
@@ -445,7 +476,9 @@ def test_text_is_escaped_everywhere(site: Site, household: None, ok: Any) -> Non
     post(
         owner,
         "/needs",
-        need_form(name=evil, price="1", note='"><img src=x>', url="javascript:alert(1)", store="<b>s</b>"),
+        need_form(
+            name=evil, price="1", note='"><img src=x>', url="javascript:alert(1)", store="<b>s</b>"
+        ),
     )
     ok("member", "add", "<i>Eve</i>")
     ok("need", "bought", "2", "--paid", "1")

@@ -100,9 +100,11 @@ def test_a_member_adds_a_need_on_a_phone_and_sees_it_bought(
     errors: list[str] = []
     sam.on(
         "console",
-        lambda message: errors.append(message.text)
-        if "Content Security Policy" in message.text or "Refused to" in message.text
-        else None,
+        lambda message: (
+            errors.append(message.text)
+            if "Content Security Policy" in message.text or "Refused to" in message.text
+            else None
+        ),
     )
     sam.on("pageerror", lambda error: errors.append(str(error)))
     sam.goto(member_link(ok, server, "Sam"))

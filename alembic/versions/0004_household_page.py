@@ -8,7 +8,8 @@ Create Date: 2026-12-01
 ``page_sessions`` the SHA-256 of each signed-in browser's cookie and calendar-feed secrets;
 ``page_needs`` records which member added a need on the page, so they may edit it.
 
-``page_changes`` holds one counter that triggers raise whenever a row of ``accounts``,
+``page_changes`` holds one counter (its row appears with the first write) that triggers
+raise whenever a row of ``accounts``,
 ``members``, ``needs``, ``settings``, ``page_links`` or ``page_sessions`` is written (rows of
 ``entries`` and ``purchases`` are only ever added, so their newest id tells the same). The page
 keeps what it computed from the database until one of the two moves, whichever program wrote.
@@ -26,6 +27,15 @@ depends_on = None
 
 #: Tables whose rows are changed in place: a write to any of them counts in ``page_changes``.
 WATCHED = ("accounts", "members", "needs", "settings", "page_links", "page_sessions")
+# The row appears with the first write, so a database nobody wrote to stays empty.
+COUNT_SQLITE = (
+    "INSERT INTO page_changes (id, counter) VALUES (1, 1) "
+    "ON CONFLICT (id) DO UPDATE SET counter = counter + 1"
+)
+COUNT_PG = (
+    "INSERT INTO page_changes (id, counter) VALUES (1, 1) "
+    "ON CONFLICT (id) DO UPDATE SET counter = page_changes.counter + 1"
+)
 
 
 def upgrade() -> None:
@@ -82,20 +92,17 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_page_needs_member_id"), "page_needs", ["member_id"])
 
-
     op.create_table(
         "page_changes",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("counter", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_page_changes")),
     )
-    op.execute("INSERT INTO page_changes (id, counter) VALUES (1, 0)")
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":
         op.execute(
             "CREATE FUNCTION page_changes_count() RETURNS trigger LANGUAGE plpgsql AS "
-            "$$ BEGIN UPDATE page_changes SET counter = counter + 1 WHERE id = 1; "
-            "RETURN NULL; END $$"
+            f"$$ BEGIN {COUNT_PG}; RETURN NULL; END $$"
         )
     for table in WATCHED:
         if dialect == "postgresql":
@@ -107,7 +114,7 @@ def upgrade() -> None:
         for event in ("insert", "update", "delete"):
             op.execute(
                 f"CREATE TRIGGER page_changes_{table}_{event} AFTER {event.upper()} ON {table} "
-                "BEGIN UPDATE page_changes SET counter = counter + 1 WHERE id = 1; END"
+                f"BEGIN {COUNT_SQLITE}; END"
             )
 
 

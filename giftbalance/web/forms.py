@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 from giftbalance.errors import GiftbalanceError, InputError
 from giftbalance.household import needs
 from giftbalance.household.signin import Visitor
+from giftbalance.io import needs_csv
 from giftbalance.ledger import accounts
 from giftbalance.values.dates import DateError, parse_date
 from giftbalance.values.money import Money, MoneyError, data_money, parse_money
@@ -28,20 +29,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-#: The need form's fields, named like the needs CSV columns (``giftbalance need import``).
-NEED_FIELDS = (
-    "name",
-    "price",
-    "quantity",
-    "priority",
-    "need_by",
-    "for",
-    "every",
-    "store",
-    "url",
-    "note",
-    "account",
-)
+#: The need form's fields: the needs CSV columns (``giftbalance need import``).
+NEED_FIELDS = needs_csv.HEADER
 ONLY_YOURSELF = (
     "you can add needs only for yourself; the household's owner can allow more with: "
     "giftbalance member link NAME --for-anyone"

@@ -663,3 +663,33 @@ def test_what_is_kept_is_never_older_than_the_request(site: Site, household: Non
     assert (first, again, len(calls)) == (1, 1, 1)
     ahead = (*version[:2], (version[2] or 0) + 1, version[3])
     assert snapshots.get("probe", ahead, lambda session: calls.append(1) or len(calls)) == 2
+
+
+def test_the_page_and_the_cli_write_at_the_same_time(
+    site: Site, household: None, ok: Any, in_processes: Any, cli_call: Any
+) -> None:
+    """Forms posted on the page while CLI processes spend: every write lands, none is lost."""
+    import threading
+
+    owner = site.owner()
+    token = csrf_of(owner.get("/needs").text)
+    answers: list[int] = []
+
+    def post_needs() -> None:
+        for k in range(10):
+            form = need_form(name=f"Page need {k}", price="1", csrf_token=token)
+            answers.append(owner.post("/needs", data=form).status_code)
+
+    poster = threading.Thread(target=post_needs)
+    poster.start()
+    codes = in_processes(
+        3, lambda k: [cli_call("spend", "0.25", "--note", f"cli {k}")[0] for _ in range(4)]
+    )
+    poster.join()
+    assert answers == [303] * 10
+    assert codes == [[0] * 4] * 3
+    listed = json.loads(ok("need", "list", "--json").stdout)["needs"]
+    assert {n["name"] for n in listed} >= {f"Page need {k}" for k in range(10)}
+    balance = json.loads(ok("balance", "--json").stdout)["accounts"][0]["balance"]
+    assert balance == "97.00"  # 100.00 - 12 x 0.25
+    assert "97.00 USD" in owner.get("/").text

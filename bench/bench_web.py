@@ -52,6 +52,7 @@ PAGES = ("/", "/needs")
 MARKERS = {"/": "Gift balances", "/needs": "open needs"}
 #: The two kinds of CLI loop (see :func:`spender`).
 MODES = ("processes", "one process")
+LABELS = {"processes": "shell loop", "one process": "one process, flat out"}
 REPORT = Path(__file__).resolve().parent.parent / "docs" / "web-bench.md"
 
 
@@ -373,7 +374,7 @@ def main() -> None:
         "stops keeping up (each of its writes costs Home one new plan of 1,000 needs). "
         "Produced by `bench/bench_web.py` (`make bench`).",
         "",
-        f"| measure | {' | '.join(p.mode for p in phases)} | goal |",
+        f"| measure | {' | '.join(LABELS[p.mode] for p in phases)} | goal |",
         f"|---|{'---:|' * len(phases)}---|",
         row("requests answered", lambda p: f"{len(p.times):,}"),
         row("requests per second", lambda p: f"{p.rps:.0f}", f"at least {GOAL_RPS:.0f}"),
@@ -400,7 +401,7 @@ def main() -> None:
     ]
     for p in phases:
         if p.errors:
-            lines += ["", f"First errors ({p.mode}):", "", *[f"- {e}" for e in p.errors[:10]]]
+            lines += ["", f"First errors ({LABELS[p.mode]}):", "", *[f"- {e}" for e in p.errors[:10]]]
     text = "\n".join(lines) + "\n"
     print(text)
     REPORT.write_text(text)

@@ -401,7 +401,12 @@ def main() -> None:
     ]
     for p in phases:
         if p.errors:
-            lines += ["", f"First errors ({LABELS[p.mode]}):", "", *[f"- {e}" for e in p.errors[:10]]]
+            lines += [
+                "",
+                f"First errors ({LABELS[p.mode]}):",
+                "",
+                *[f"- {e}" for e in p.errors[:10]],
+            ]
     text = "\n".join(lines) + "\n"
     print(text)
     REPORT.write_text(text)

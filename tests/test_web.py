@@ -665,10 +665,12 @@ def test_what_is_kept_is_never_older_than_the_request(site: Site, household: Non
     assert snapshots.get("probe", ahead, lambda session: calls.append(1) or len(calls)) == 2
 
 
-def test_the_page_and_the_cli_write_at_the_same_time(
-    site: Site, household: None, ok: Any, in_processes: Any, cli_call: Any
-) -> None:
-    """Forms posted on the page while CLI processes spend: every write lands, none is lost."""
+def test_the_page_and_the_cli_write_at_the_same_time(site: Site, household: None, ok: Any) -> None:
+    """Forms posted on the page while CLI processes spend: every write lands, none is lost.
+    (The CLI runs as real processes, started, not forked: the page's threads are running.)"""
+    import os
+    import subprocess
+    import sys
     import threading
 
     owner = site.owner()
@@ -681,15 +683,73 @@ def test_the_page_and_the_cli_write_at_the_same_time(
             answers.append(owner.post("/needs", data=form).status_code)
 
     poster = threading.Thread(target=post_needs)
+    spends = [
+        subprocess.Popen(
+            [sys.executable, "-m", "giftbalance", "spend", "0.25", "--note", f"cli {k}"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=dict(os.environ),
+        )
+        for k in range(6)
+    ]
     poster.start()
-    codes = in_processes(
-        3, lambda k: [cli_call("spend", "0.25", "--note", f"cli {k}")[0] for _ in range(4)]
-    )
+    outputs = [process.communicate(timeout=120)[0] for process in spends]
     poster.join()
     assert answers == [303] * 10
-    assert codes == [[0] * 4] * 3
+    assert [process.returncode for process in spends] == [0] * 6, outputs
     listed = json.loads(ok("need", "list", "--json").stdout)["needs"]
     assert {n["name"] for n in listed} >= {f"Page need {k}" for k in range(10)}
     balance = json.loads(ok("balance", "--json").stdout)["accounts"][0]["balance"]
-    assert balance == "97.00"  # 100.00 - 12 x 0.25
-    assert "97.00 USD" in owner.get("/").text
+    assert balance == "98.50"  # 100.00 - 6 x 0.25
+    assert "98.50 USD" in owner.get("/").text
+
+
+def test_buy_and_spend_refusals_stand_beside_their_fields(
+    site: Site, household: None, ok: Any, dump: Any
+) -> None:
+    owner = site.owner()
+    before = dump()
+    response = post(owner, "/needs/1/bought", {"account": "Nowhere", "paid": "", "date": ""})
+    assert response.status_code == 400
+    assert 'id="e-buy-account">no account called &#39;Nowhere&#39;' in response.text
+    response = post(owner, "/needs/1/bought", {"units": "7", "paid": "", "date": ""})
+    assert response.status_code == 400
+    assert 'id="e-buy-units"' in response.text and "wants 1 unit(s), not 7" in response.text
+    response = post(owner, "/spend", {"amount": "1", "note": "bell\x07"})
+    assert response.status_code == 400
+    assert 'id="e-spend-note"' in response.text
+    assert dump() == before
+    ok("need", "bought", "1")
+    response = post(owner, "/needs/1/bought", {"paid": "1"})
+    assert response.status_code == 400
+    assert "need 1 (Tea) is bought; cannot buy it" in response.text
+
+
+def test_the_report_policy_allows_exactly_its_inline_styles() -> None:
+    """Inline SVG (the report's burn-down chart) styles its shapes with style attributes: each
+    distinct one is allowed by its hash, nothing else; past a hundred, inline styles as such."""
+    import base64
+    import hashlib
+
+    from giftbalance.web.pages import csp_for_document
+
+    def sha(text: str) -> str:
+        return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+    html = (
+        "<!DOCTYPE html><html><head><style>p{color:red}</style></head><body>"
+        '<svg><style>.a{fill:#fff}</style><path style="fill: #1f77b4"/>'
+        '<rect style="stroke: none"/><path style="fill: #1f77b4"/></svg></body></html>'
+    )
+    csp = csp_for_document(html)
+    for text in ("p{color:red}", ".a{fill:#fff}", "fill: #1f77b4", "stroke: none"):
+        assert sha(text) in csp
+    assert "'unsafe-hashes'" in csp and "'unsafe-inline'" not in csp
+    assert csp.startswith("default-src 'none';")
+    many = "".join(f'<b style="width: {k}px"></b>' for k in range(150))
+    loose = csp_for_document(f"<html><body>{many}</body></html>")
+    assert "style-src 'self' 'unsafe-inline';" in loose and "sha256" not in loose
+    assert loose.startswith("default-src 'none';")
+    with pytest.raises(ValueError, match="script"):
+        csp_for_document("<html><body><script>alert(1)</script></body></html>")

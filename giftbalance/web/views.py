@@ -13,6 +13,7 @@ from giftbalance.errors import GiftbalanceError, InputError, NotFound
 from giftbalance.household import needs, signin
 from giftbalance.ledger import accounts, entries
 from giftbalance.values.dates import today
+from giftbalance.values.text import note_text
 from giftbalance.web import forms
 from giftbalance.web.pages import (
     Page,
@@ -199,11 +200,10 @@ def spend(page: Page) -> Response:
                 if form.text("date")
                 else today()
             )
+            note = form.check("note", lambda: note_text(form.values.get("note")))
             if not form.ok or account is None or money is None or when is None:
                 raise InputError("the form has errors")
-            entries.spend(
-                session, account, money, occurred_on=when, note=form.values.get("note") or None
-            )
+            entries.spend(session, account, money, occurred_on=when, note=note)
     except GiftbalanceError as exc:
         if form.ok:
             form.problem = str(exc)
@@ -457,7 +457,11 @@ def need_bought(page: Page) -> Response:
         with page.db.write() as session:
             needs.find_need(session, need_id)
             name = form.text("account") or None
-            account = form.check("account", lambda: needs.purchase_account(session, need_id, name))
+            try:
+                account = needs.purchase_account(session, need_id, name)
+            except (InputError, NotFound) as exc:  # which account: beside the field
+                form.errors["account"] = str(exc)
+                account = None
             units = (
                 form.check("units", lambda: forms.count_of(form.text("units"), "units"))
                 if form.text("units")

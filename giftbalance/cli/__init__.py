@@ -125,6 +125,7 @@ def _register() -> None:
         remind,
         report,
         schedule,
+        serve,
         transfer,
     )
 
@@ -144,6 +145,7 @@ def _register() -> None:
         remind,
         notify,
         schedule,
+        serve,
     ):
         for command in module.COMMANDS:
             cli.add_command(command)

@@ -79,11 +79,14 @@ def load(
     weeks: int,
     weekly_cap: str | None = None,
     gift_card: bool = True,
+    needs: tuple[PlanNeed, ...] | None = None,
 ) -> PlanInputs:
     """Read what a plan needs. Without ``account``: every active account with money on it.
 
     ``weekly_cap`` is user text, parsed in the planned accounts' currency (refused when they
-    use several currencies: name one with ``account``).
+    use several currencies: name one with ``account``). ``needs``: the open needs when the
+    caller already read them with :func:`open_needs` in this transaction (the household page
+    keeps them while only the ledger moves).
     """
     if account is not None:
         chosen = [accounts.find_account(session, account)]
@@ -115,7 +118,7 @@ def load(
         members=members,
         member_use=member_use(session),
     )
-    return PlanInputs(plan_accounts, open_needs(session), options)
+    return PlanInputs(plan_accounts, open_needs(session) if needs is None else needs, options)
 
 
 def _plan_account(session: Session, account: Account, start: date) -> PlanAccount:

@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -223,6 +224,74 @@ class Contact(Base):
         CheckConstraint(sql_in("channel", CHANNELS), name="channel_known"),
         CheckConstraint(sql_in("outcome", OUTCOMES), name="outcome_known"),
     )
+
+
+class PageLink(Base):
+    """A sign-in link to the household page (``giftbalance serve``): the owner's, or a member's.
+
+    Only the SHA-256 of the link's random secret is stored; the secret itself is printed once.
+    A new link for the same person replaces the secret in place (the old URL stops working,
+    devices already signed in stay signed in); ``revoked_at`` ends the link and every session
+    made with it.
+    """
+
+    __tablename__ = "page_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: ``owner`` (may do everything the page offers) or ``member``.
+    role: Mapped[str] = mapped_column(String(8))
+    #: The member it signs in (``None`` for the owner).
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    #: SHA-256 (hex) of the link's secret.
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The member may add needs for any member, not only for themselves.
+    for_anyone: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (
+        CheckConstraint("role IN ('owner', 'member')", name="role_known"),
+        CheckConstraint(
+            "(role = 'owner' AND member_id IS NULL) OR (role = 'member' AND member_id IS NOT NULL)",
+            name="member_matches_role",
+        ),
+    )
+
+
+class PageSession(Base):
+    """A browser signed in to the household page with a link: its cookie's secret, stored as a
+    SHA-256, and the SHA-256 of its calendar feed's secret."""
+
+    __tablename__ = "page_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("page_links.id"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    feed_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class PageNeed(Base):
+    """A need a member added on the household page: they may edit or remove it while it is open."""
+
+    __tablename__ = "page_needs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("needs.id"), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class PageChanges(Base):
+    """One row: a counter that database triggers raise on every write to the tables whose rows
+    change in place (accounts, members, needs, settings, page links and sessions), so the
+    household page knows when what it computed is out of date (revision 0004)."""
+
+    __tablename__ = "page_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    counter: Mapped[int] = mapped_column(BigInteger)
 
 
 class Reconciliation(Base):

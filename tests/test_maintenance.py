@@ -204,7 +204,9 @@ def test_check_names_an_entry_in_another_currency_than_its_account(run, ok, pers
     with raw(db_url) as conn:
         conn.exec_driver_sql("UPDATE entries SET currency = 'EUR' WHERE id = 1")
 
-    assert problems(run) == ["entries row 1: currency EUR differs from USD, the currency of account 'Personal'"]
+    assert problems(run) == [
+        "entries row 1: currency EUR differs from USD, the currency of account 'Personal'"
+    ]
 
 
 def test_check_names_a_need_for_a_member_who_does_not_exist(run, personal, db_url):

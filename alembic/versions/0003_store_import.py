@@ -49,9 +49,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_order_items")),
         sa.UniqueConstraint("source_key", name=op.f("uq_order_items_source_key")),
     )
-    op.create_index(
-        "ix_order_items_account_id_order_id", "order_items", ["account_id", "order_id"]
-    )
+    op.create_index("ix_order_items_account_id_order_id", "order_items", ["account_id", "order_id"])
     with op.batch_alter_table("purchases") as batch:
         batch.drop_constraint(op.f("uq_purchases_entry_id"), type_="unique")
         batch.add_column(sa.Column("item_id", sa.Integer(), nullable=True))

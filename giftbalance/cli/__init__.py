@@ -122,6 +122,7 @@ def _register() -> None:
         plan,
         reading,
         report,
+        store,
         transfer,
     )
 
@@ -138,6 +139,7 @@ def _register() -> None:
         maintenance,
         transfer,
         report,
+        store,
     ):
         for command in module.COMMANDS:
             cli.add_command(command)

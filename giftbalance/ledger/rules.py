@@ -197,10 +197,8 @@ class Replay:
             and giver is None
             and currency == account.currency
             and (
-                (kind == "spend"
-                and -MAX_MINOR <= amount < 0)
-                or (kind == "redeem"
-                and 0 < amount <= MAX_MINOR)
+                (kind == "spend" and -MAX_MINOR <= amount < 0)
+                or (kind == "redeem" and 0 < amount <= MAX_MINOR)
             )
             and 0 <= self.balances.get(account_id, 0) + amount <= MAX_MINOR
         ):

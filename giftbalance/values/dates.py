@@ -106,3 +106,46 @@ def week_start(day: date, first_weekday: str = "monday") -> date:
         raise DateError(f"week start must be one of {', '.join(WEEKDAYS)}")
     offset = day.weekday() if first_weekday == "monday" else (day.weekday() + 1) % 7
     return day - timedelta(days=offset)
+
+
+def parse_local_date(text: str, locale: str) -> date:
+    """A date as a store's page writes it in ``locale`` (a Babel locale): ``November 25, 2026``
+    (en_US), ``25 November 2026`` (en_GB), ``25.11.2026`` (de_DE), ``2026年11月25日`` (ja_JP).
+
+    Month names (full or abbreviated) are the locale's own, from Babel's data; the order of
+    day, month and year is the locale's, and the year must be written in full. Raises
+    :class:`DateError`.
+    """
+    from babel.dates import get_month_names
+    from babel.dates import parse_date as babel_parse_date
+
+    raw = " ".join(text.split()) if isinstance(text, str) else ""
+    names: dict[str, int] = {}
+    for width in ("wide", "abbreviated"):
+        for context in ("format", "stand-alone"):
+            for number, name in get_month_names(width, context, locale=locale).items():
+                names[name.casefold().rstrip(".")] = number
+    unknown: list[str] = []
+
+    def month(match: re.Match[str]) -> str:
+        word = match[0].casefold().rstrip(".")
+        if word in names:
+            return f" {names[word]} "
+        unknown.append(match[0])
+        return match[0]
+
+    numeric = re.sub(r"[^\W\d_]+\.?", month, raw)
+    # What is left must be the three numbers and the locale's punctuation (年, 月, 日 too).
+    numbers = re.findall(r"\d+", numeric)
+    if unknown and not all(word in "年月日" for word in unknown):
+        raise DateError(f"not a date: {_shown(text)} (unknown word {unknown[0]!r})")
+    if len(numbers) != 3 or not any(len(n) == 4 for n in numbers):
+        raise DateError(f"not a date: {_shown(text)} (expected day, month and a four-digit year)")
+    try:
+        value = babel_parse_date(numeric, locale=locale, format="short")
+    except (ValueError, IndexError):
+        raise DateError(f"not a date: {_shown(text)}") from None
+    if str(value.year) not in numbers:
+        raise DateError(f"not a date: {_shown(text)}")
+    _check_year(value, text)
+    return value

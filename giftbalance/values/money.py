@@ -270,3 +270,56 @@ def tax_on(amount: Money, rate_percent: Decimal, rounding: str = ROUND_HALF_UP) 
     """Sales tax on ``amount`` at ``rate_percent``, rounded to a minor unit with ``rounding``."""
     exact = Decimal(amount.minor) * rate_percent / Decimal(100)
     return Money(int(exact.quantize(Decimal(1), rounding=rounding)), amount.currency)
+
+
+_MINUS_SIGNS = ("-", "−", "–")  # hyphen-minus, minus sign, en dash (pages use all three)
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+
+
+def parse_local_money(text: str, currency: Currency, locale: str) -> Money:
+    """A signed amount as a store's page writes it in ``locale`` (a Babel locale such as
+    ``de_DE``): ``$25.00``, ``-$38.10``, ``£12.50``, ``-12,50 €``, ``-￥1,650``.
+
+    The currency's symbols and code are those Babel knows for ``locale`` and for English; the
+    number is read by Babel with the locale's separators, strictly (``1.234,50`` in German,
+    ``1,650`` in Japanese). Refuses another currency's symbol, more decimals than ``currency``
+    has, zero and anything that is not an amount. Raises :class:`MoneyError`.
+    """
+    from babel.numbers import NumberFormatError, get_currency_symbol, parse_decimal
+
+    digits = currency_digits(currency)
+    raw = _SPACES.sub("", text) if isinstance(text, str) else ""
+    negative = raw[:1] in _MINUS_SIGNS
+    if raw[:1] in (*_MINUS_SIGNS, "+"):
+        raw = raw[1:]
+    symbols = {
+        currency,
+        get_currency_symbol(currency, locale=locale),
+        get_currency_symbol(currency, locale="en"),
+    }
+    if currency == "JPY":
+        symbols |= {"¥", "￥", "円"}
+    for symbol in sorted(symbols, key=len, reverse=True):
+        if raw.startswith(symbol):
+            raw = raw[len(symbol) :]
+            break
+        if raw.endswith(symbol):
+            raw = raw[: -len(symbol)]
+            break
+    if raw[:1] in _MINUS_SIGNS and not negative:
+        negative, raw = True, raw[1:]  # $-38.10
+    if not raw or not raw[0].isdigit() or not raw[-1].isdigit():
+        raise MoneyError(f"not an amount in {currency}: {_shown(text)}")
+    try:
+        value = parse_decimal(raw, locale=locale, strict=True)
+    except NumberFormatError:
+        raise MoneyError(f"not an amount in {currency}: {_shown(text)}") from None
+    if not value.is_finite() or value != value.quantize(Decimal(1).scaleb(-digits)):
+        places = "no decimal places" if digits == 0 else f"{digits} decimal places"
+        raise MoneyError(f"{currency} has {places}: {_shown(text)}")
+    minor = int(value.scaleb(digits))
+    if minor == 0:
+        raise MoneyError(f"amount must not be zero: {_shown(text)}")
+    if minor > MAX_UNITS * 10**digits:
+        raise MoneyError(f"amount over the limit of {MAX_UNITS:,} {currency}: {_shown(text)}")
+    return Money(-minor if negative else minor, currency)

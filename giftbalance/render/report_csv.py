@@ -60,6 +60,7 @@ def _account_rows(report: Report, account: AccountReport) -> list[Row]:
         ("redeemed", account.redeemed),
         ("spent", account.spent),
         ("adjusted", account.adjusted),
+        ("refunded", account.refunded),
         ("closing", account.closing),
         ("planned_closing", account.planned_closing),
         ("plan_balance", account.plan_balance),
@@ -83,7 +84,7 @@ def _account_rows(report: Report, account: AccountReport) -> list[Row]:
             )
         )
     for w in account.history:
-        change = w.redeemed - w.spent + w.adjusted
+        change = w.redeemed - w.spent + w.adjusted + w.refunded
         rows.append(
             row("history", week=w.week, units=w.entries, amount=m(change), balance=m(w.balance))
         )

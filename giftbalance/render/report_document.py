@@ -104,7 +104,9 @@ def _actuals(account: AccountReport, report: Report) -> list[Block]:
         blocks.append(
             Para(
                 f"During the week: redeemed {show_money(account.redeemed, cur)}, spent "
-                f"{show_money(account.spent, cur)}, adjusted {show_money(account.adjusted, cur)} ({entries})."
+                f"{show_money(account.spent, cur)}, adjusted {show_money(account.adjusted, cur)}"
+                + (f", refunded {show_money(account.refunded, cur)}" if account.refunded else "")
+                + f" ({entries})."
             )
         )
     else:

@@ -52,6 +52,7 @@ def _account(a: AccountReport) -> dict[str, Any]:
         "redeemed": _money(a.redeemed, cur),
         "spent": _money(a.spent, cur),
         "adjusted": _money(a.adjusted, cur),
+        "refunded": _money(a.refunded, cur),
         "entries": a.entries,
         "order_week": a.order_week.isoformat(),
         "order": None if a.order is None else _order(a.order, cur),
@@ -102,6 +103,7 @@ def _account(a: AccountReport) -> dict[str, Any]:
                 "redeemed": _money(w.redeemed, cur),
                 "spent": _money(w.spent, cur),
                 "adjusted": _money(w.adjusted, cur),
+                "refunded": _money(w.refunded, cur),
                 "balance": _money(w.balance, cur),
                 "entries": w.entries,
             }

@@ -272,6 +272,7 @@ def tax_on(amount: Money, rate_percent: Decimal, rounding: str = ROUND_HALF_UP) 
     return Money(int(exact.quantize(Decimal(1), rounding=rounding)), amount.currency)
 
 
+_STORABLE = 2**63 - 1
 _MINUS_SIGNS = ("-", "−", "–")  # hyphen-minus, minus sign, en dash (pages use all three)
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 
@@ -320,6 +321,6 @@ def parse_local_money(text: str, currency: Currency, locale: str) -> Money:
     minor = int(value.scaleb(digits))
     if minor == 0:
         raise MoneyError(f"amount must not be zero: {_shown(text)}")
-    if minor > MAX_UNITS * 10**digits:
-        raise MoneyError(f"amount over the limit of {MAX_UNITS:,} {currency}: {_shown(text)}")
+    if minor > _STORABLE:  # a store's page is not a typo: only what a column holds limits it
+        raise MoneyError(f"amount too large to store: {_shown(text)}")
     return Money(-minor if negative else minor, currency)

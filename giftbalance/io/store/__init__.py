@@ -59,5 +59,5 @@ def pending_matches(session: Session) -> list[PendingMatch]:
         .outerjoin(OrderItem, OrderItem.id == NeedMatch.item_id)
         .where(NeedMatch.status == "to confirm", Need.status == "open")
         .order_by(NeedMatch.id)
-    ).tuples()
+    )
     return [PendingMatch(*row) for row in rows]

@@ -248,7 +248,7 @@ def _candidates(
             or_(near, Entry.order_id.is_not(None)),
         )
         .order_by(Entry.id)
-    ).tuples()
+    )
     hand_typed: list[_Candidate] = []
     by_order: dict[str, list[_Candidate]] = {}
     for row in rows:
@@ -460,24 +460,26 @@ def _history_spends(
     for order in orders:
         if order.payment == "other" or order.order_id in in_activity:
             continue
-        if order.order_id in by_order_entries:
-            continue
         key = source_key("order", order.order_id)
-        if key in known:
+        spends = [c for c in by_order_entries.get(order.order_id, []) if c.kind == "spend"]
+        if key in known or spends:
+            # Logged before: from the order history, the activity, or by hand with its order.
             planned.append(
                 PlannedEntry(
                     order.ordered_on,
                     "spend",
-                    -order.total,
+                    -order.total if key in known else sum(c.amount for c in spends),
                     order.order_id,
                     "order paid from the gift balance",
                     ALREADY,
                     key,
-                    known[key],
+                    known[key] if key in known else spends[0].id,
                     tuple(i.name for i in order.items),
                 )
             )
             continue
+        if order.order_id in by_order_entries:
+            continue  # only a refund of it is logged
         if order.ordered_on < floor:
             older += 1
             continue
@@ -641,14 +643,14 @@ def _match(
                 select(Purchase.need_id, Entry.order_id)
                 .join(Entry, Entry.id == Purchase.entry_id)
                 .where(Entry.account_id == account.id, Entry.order_id.in_(chunk))
-            ).tuples()
+            )
         )
         done |= set(
             session.execute(
                 select(NeedMatch.need_id, NeedMatch.order_id).where(
                     NeedMatch.account_id == account.id, NeedMatch.order_id.in_(chunk)
                 )
-            ).tuples()
+            )
         )
     needs = [
         NeedFacts(

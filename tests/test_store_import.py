@@ -9,7 +9,6 @@ message and tracking numbers that must never be stored) and in its new naming.
 
 from __future__ import annotations
 
-import io
 import json
 import zipfile
 from collections.abc import Callable
@@ -594,3 +593,37 @@ def test_refunds_show_in_log_balance_report_and_check(
     assert (account["refunded"], account["spent"]) == ("12.50", "20.00")
     assert "refunded 12.50 USD" in ok("report", "--week", "2026-11-16").output
     assert ok("check").exit_code == 0
+
+
+def test_journals_book_refunds_back_to_their_order_and_load_in_the_real_programs(
+    ok: Any, household: Any, tmp_path: Path
+) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    ok("store", "import", str(US), str(history_zip(tmp_path)), "--apply")
+    journal, beancount = tmp_path / "gifts.journal", tmp_path / "gifts.beancount"
+    ok("export", "--format", "ledger", "--output", str(journal))
+    ok("export", "--format", "beancount", "--output", str(beancount))
+    text = journal.read_text()
+    refund = text[text.index("Refund from order 113-2222222-3333333") :].split("\n\n")[0]
+    assert f"; order: {WIPES_AND_COFFEE}" in refund
+    assert "Expenses:GiftCards:Needs:Wipes" in refund  # the expense of the order it refunds
+    assert 'order: "113-2222222-3333333"' in beancount.read_text()
+    ran = 0
+    for program, args in (
+        ("hledger", ["-f", str(journal), "check", "accounts"]),
+        ("ledger", ["-f", str(journal), "--pedantic", "balance"]),
+        ("bean-check", [str(beancount)]),
+    ):
+        found = shutil.which(program) or shutil.which(
+            program, path=str(Path(sys.executable).parent)
+        )
+        if found is None:
+            continue
+        done = subprocess.run([found, *args], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0 and "rror" not in done.stderr, done.stderr
+        ran += 1
+    if not ran:
+        pytest.skip("none of hledger, ledger, bean-check is installed")

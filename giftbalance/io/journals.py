@@ -222,7 +222,8 @@ def description(entry: JournalEntry) -> str:
     if entry.kind == "redeem":
         text = f"Gift card from {entry.giver}" if entry.giver else "Gift card redeemed"
     elif entry.kind == "spend":
-        text = f"Bought {', '.join(entry.needs)}" if entry.needs else "Spent"
+        bought = entry.needs or ((entry.need,) if entry.need else ())
+        text = f"Bought {', '.join(bought)}" if bought else "Spent"
         if entry.order_id:
             text += f" (order {entry.order_id})"
     elif entry.kind == "refund":

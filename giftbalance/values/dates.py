@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from datetime import date, datetime, timedelta
@@ -116,15 +117,15 @@ def parse_local_date(text: str, locale: str) -> date:
     day, month and year is the locale's, and the year must be written in full. Raises
     :class:`DateError`.
     """
-    from babel.dates import get_month_names
+    return _local_date(" ".join(text.split()) if isinstance(text, str) else "", locale)
+
+
+@functools.lru_cache(maxsize=4096)
+def _local_date(raw: str, locale: str) -> date:
+    """:func:`parse_local_date` of whitespace-folded text (dates repeat: each is read once)."""
     from babel.dates import parse_date as babel_parse_date
 
-    raw = " ".join(text.split()) if isinstance(text, str) else ""
-    names: dict[str, int] = {}
-    for width in ("wide", "abbreviated"):
-        for context in ("format", "stand-alone"):
-            for number, name in get_month_names(width, context, locale=locale).items():
-                names[name.casefold().rstrip(".")] = number
+    names = _month_numbers(locale)
     unknown: list[str] = []
 
     def month(match: re.Match[str]) -> str:
@@ -138,14 +139,27 @@ def parse_local_date(text: str, locale: str) -> date:
     # What is left must be the three numbers and the locale's punctuation (年, 月, 日 too).
     numbers = re.findall(r"\d+", numeric)
     if unknown and not all(word in "年月日" for word in unknown):
-        raise DateError(f"not a date: {_shown(text)} (unknown word {unknown[0]!r})")
+        raise DateError(f"not a date: {_shown(raw)} (unknown word {unknown[0]!r})")
     if len(numbers) != 3 or not any(len(n) == 4 for n in numbers):
-        raise DateError(f"not a date: {_shown(text)} (expected day, month and a four-digit year)")
+        raise DateError(f"not a date: {_shown(raw)} (expected day, month and a four-digit year)")
     try:
         value = babel_parse_date(numeric, locale=locale, format="short")
     except (ValueError, IndexError):
-        raise DateError(f"not a date: {_shown(text)}") from None
+        raise DateError(f"not a date: {_shown(raw)}") from None
     if str(value.year) not in numbers:
-        raise DateError(f"not a date: {_shown(text)}")
-    _check_year(value, text)
+        raise DateError(f"not a date: {_shown(raw)}")
+    _check_year(value, raw)
     return value
+
+
+@functools.lru_cache(maxsize=32)
+def _month_numbers(locale: str) -> dict[str, int]:
+    """The locale's month names, full and abbreviated, case-folded, to their numbers."""
+    from babel.dates import get_month_names
+
+    names: dict[str, int] = {}
+    for width in ("wide", "abbreviated"):
+        for context in ("format", "stand-alone"):
+            for number, name in get_month_names(width, context, locale=locale).items():
+                names[name.casefold().rstrip(".")] = number
+    return names

@@ -8,6 +8,7 @@ has to round (sales tax) the rounding mode is named at the call.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -286,21 +287,22 @@ def parse_local_money(text: str, currency: Currency, locale: str) -> Money:
     ``1,650`` in Japanese). Refuses another currency's symbol, more decimals than ``currency``
     has, zero and anything that is not an amount. Raises :class:`MoneyError`.
     """
-    from babel.numbers import NumberFormatError, get_currency_symbol, parse_decimal
+    if not isinstance(text, str):
+        raise MoneyError(f"not an amount in {currency}: {_shown(text)}")
+    return Money(_local_minor(text, currency, locale), currency)
+
+
+@functools.lru_cache(maxsize=8192)
+def _local_minor(text: str, currency: Currency, locale: str) -> int:
+    """:func:`parse_local_money`'s minor units (amounts repeat: each text is read once)."""
+    from babel.numbers import NumberFormatError, parse_decimal
 
     digits = currency_digits(currency)
-    raw = _SPACES.sub("", text) if isinstance(text, str) else ""
+    raw = _SPACES.sub("", text)
     negative = raw[:1] in _MINUS_SIGNS
     if raw[:1] in (*_MINUS_SIGNS, "+"):
         raw = raw[1:]
-    symbols = {
-        currency,
-        get_currency_symbol(currency, locale=locale),
-        get_currency_symbol(currency, locale="en"),
-    }
-    if currency == "JPY":
-        symbols |= {"¥", "￥", "円"}
-    for symbol in sorted(symbols, key=len, reverse=True):
+    for symbol in _currency_symbols(currency, locale):
         if raw.startswith(symbol):
             raw = raw[len(symbol) :]
             break
@@ -323,4 +325,19 @@ def parse_local_money(text: str, currency: Currency, locale: str) -> Money:
         raise MoneyError(f"amount must not be zero: {_shown(text)}")
     if minor > _STORABLE:  # a store's page is not a typo: only what a column holds limits it
         raise MoneyError(f"amount too large to store: {_shown(text)}")
-    return Money(-minor if negative else minor, currency)
+    return -minor if negative else minor
+
+
+@functools.lru_cache(maxsize=64)
+def _currency_symbols(currency: Currency, locale: str) -> tuple[str, ...]:
+    """How ``currency`` may be written beside an amount in ``locale``, longest first."""
+    from babel.numbers import get_currency_symbol
+
+    symbols = {
+        currency,
+        get_currency_symbol(currency, locale=locale),
+        get_currency_symbol(currency, locale="en"),
+    }
+    if currency == "JPY":
+        symbols |= {"¥", "￥", "円"}
+    return tuple(sorted(symbols, key=len, reverse=True))

@@ -9,6 +9,7 @@ once, best score first. A score of :data:`CONFIDENT` or more records the need as
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -60,12 +61,22 @@ def match_needs(items: Sequence[ItemFacts], needs: Sequence[NeedFacts]) -> list[
     """The matches between ``items`` and ``needs``, best first (see the module doc)."""
     from rapidfuzz import fuzz, utils
 
+    # Items by unit price: each need looks only at those within 10 % of its price.
+    by_price = sorted(items, key=lambda item: item.unit_price)
+    prices = [item.unit_price for item in by_price]
+    cleaned: dict[int, str] = {}
     candidates: list[Match] = []
     for need in needs:
-        for item in items:
+        name = utils.default_process(need.name)
+        low = bisect.bisect_left(prices, need.unit_price - need.unit_price // 10 - 1)
+        high = bisect.bisect_right(prices, need.unit_price + need.unit_price // 10 + 1)
+        for item in by_price[low:high]:
             if item.ordered_on < need.added_on or not price_close(item.unit_price, need.unit_price):
                 continue
-            score = int(fuzz.token_set_ratio(need.name, item.name, processor=utils.default_process))
+            text = cleaned.get(item.ref)
+            if text is None:
+                text = cleaned[item.ref] = utils.default_process(item.name)
+            score = int(fuzz.token_set_ratio(name, text, score_cutoff=UNSURE))
             if score >= UNSURE:
                 candidates.append(Match(need, item, score))
     candidates.sort(key=lambda m: (-m.score, m.item.ordered_on, m.need.id, m.item.ref))

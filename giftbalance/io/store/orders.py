@@ -152,46 +152,60 @@ def _day(text: str) -> date:
 
 
 def read_order_rows(text: str, source: str, currency: str) -> list[OrderRow]:
-    """Every item row of an order-history CSV, in file order.
+    """The item rows of an order-history CSV that the gift balance paid (alone or with a card),
+    in file order: the rows of orders paid by card alone are only checked for their currency.
 
-    Rows of other orders' currencies, unreadable dates or amounts are bad rows: raises
-    :class:`BadRows` naming every one, and :class:`InputError` for a missing column. Rows of
-    cancelled orders are read (``cancelled``) but never logged.
+    Rows in another currency than ``currency``, and paid rows with an unreadable date or amount,
+    are bad rows: raises :class:`BadRows` naming every one, and :class:`InputError` for a
+    missing column. Rows of cancelled orders are read (``cancelled``) but never logged.
     """
     header, rows = split_csv(text, source)
     index = _field_index(header, source)
     problems: list[Problem] = []
     result: list[OrderRow] = []
     seen: dict[tuple[object, ...], int] = {}
+    known_amounts: dict[str, int] = {}  # amounts repeat: each text is read once
+    known_days: dict[str, date] = {}
     width = len(header)
     for line, cells in rows:
         where = f"line {line}"
         if len(cells) != width:
             problems.append(Problem(where, f"{len(cells)} cells, but the header has {width}"))
             continue
-        reasons: list[str] = []
-        order_id = _cell(cells, index["order_id"])
-        if order_id is None:
-            reasons.append("no order id")
         row_currency = _cell(cells, index["currency"])
         if row_currency is not None and row_currency.upper() != currency:
             problems.append(
                 Problem(where, f"currency {row_currency}, but the account is in {currency}")
             )
             continue
+        payment = payment_kind(cells[index["payment"]])
+        if payment == "other":
+            continue  # paid by card alone: nothing of it is logged, kept or matched
+        reasons: list[str] = []
+        order_id = _cell(cells, index["order_id"])
+        if order_id is None:
+            reasons.append("no order id")
         day: date | None = None
         raw_day = _cell(cells, index["order_date"])
-        try:
-            day = _day(raw_day or "")
-        except ValueError:
-            reasons.append(f"bad order date: {raw_day!r}")
+        day = known_days.get(raw_day or "")
+        if day is None:
+            try:
+                day = known_days[raw_day or ""] = _day(raw_day or "")
+            except ValueError:
+                reasons.append(f"bad order date: {raw_day!r}")
         amounts: list[int] = []
         for field in ("unit_price", "total"):
             raw = _cell(cells, index[field]) or "0"
-            try:
-                amounts.append(parse_signed_money(raw, currency, allow_zero=True).minor)
-            except MoneyError as exc:
-                reasons.append(f"bad {field.replace('_', ' ')}: {exc}")
+            minor = known_amounts.get(raw)
+            if minor is None:
+                try:
+                    minor = known_amounts[raw] = parse_signed_money(
+                        raw, currency, allow_zero=True
+                    ).minor
+                except MoneyError as exc:
+                    reasons.append(f"bad {field.replace('_', ' ')}: {exc}")
+                    continue
+            amounts.append(minor)
         raw_quantity = _cell(cells, index["quantity"]) or "1"
         quantity = int(raw_quantity) if raw_quantity.isdigit() else 0
         status = (_cell(cells, index.get("order_status")) or "").casefold()
@@ -221,7 +235,7 @@ def read_order_rows(text: str, source: str, currency: str) -> list[OrderRow]:
                 amounts[0],
                 max(quantity, 1),
                 amounts[1],
-                payment_kind(_cell(cells, index["payment"]) or ""),
+                payment,
                 cancelled,
                 source_key(*identity, count),
             )

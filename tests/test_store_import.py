@@ -627,3 +627,21 @@ def test_journals_book_refunds_back_to_their_order_and_load_in_the_real_programs
         ran += 1
     if not ran:
         pytest.skip("none of hledger, ledger, bean-check is installed")
+
+
+def test_the_report_lists_the_week_s_store_orders_and_splits_shared_spends(
+    ok: Any, household: Any, tmp_path: Path
+) -> None:
+    ok("store", "import", str(US), str(history_zip(tmp_path)), "--apply")
+    ok("need", "bought", "3", "--order", WIPES_AND_COFFEE)
+    report = json.loads(ok("report", "--format", "json", "--week", "2026-11-09").output)
+    account = report["accounts"][0]
+    assert account["store_orders"] == [
+        {"date": "2026-11-11", "kind": "spend", "amount": "-17.50", "order_id": DIAPERS},
+        {"date": "2026-11-12", "kind": "spend", "amount": "-38.10", "order_id": WIPES_AND_COFFEE},
+    ]
+    items = {i["name"]: i["amount"] for m in account["members"] for i in m["items"]}
+    # the 38.10 order bought two needs: each counts its own item, not the whole spend
+    assert items == {"Diapers size 4": "17.50", "Wipes": "25.60", "Coffee beans": "12.50"}
+    text = ok("report", "--week", "2026-11-09").output
+    assert "Store orders during the week" in text and WIPES_AND_COFFEE in text

@@ -18,13 +18,13 @@ from giftbalance.cli.common import (
 )
 from giftbalance.errors import InputError
 
-#: The largest file ``store import`` reads (a five-year order history is about 20 MiB).
-MAX_FILE_BYTES = 64 * 1024 * 1024
 
-
-def read_capped(name: str, limit: int = MAX_FILE_BYTES) -> bytes:
+def read_capped(name: str, limit: int) -> bytes:
     """The bytes of the file ``name`` (``-``: standard input): a regular file, at most ``limit``
-    bytes. Raises :class:`InputError` otherwise."""
+    bytes, read without ever holding more. Raises :class:`InputError` otherwise.
+
+    (The project's one bounded-reading helper, if another change adds it, is the place for
+    this.)"""
     if name == "-":
         data = sys.stdin.buffer.read(limit + 1)
     else:
@@ -68,11 +68,11 @@ def store_import(
     the needs the orders bought and the closing-balance check; writes nothing unless --apply,
     and then all of it in one transaction. How to get each file: see the Store import page.
     """
-    from giftbalance.io.store.importer import import_files
+    from giftbalance.io.store.importer import MAX_FILE_BYTES, import_files
     from giftbalance.ledger import accounts
     from giftbalance.render.store import plan_json, plan_text
 
-    named = [(name, read_capped(name)) for name in files]
+    named = [(name, read_capped(name, MAX_FILE_BYTES)) for name in files]
     session_of = app.db.write if apply else app.db.read
     with session_of() as session:
         chosen = accounts.resolve_account(session, account, choose=choose_account)

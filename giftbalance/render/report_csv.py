@@ -126,6 +126,16 @@ def _account_rows(report: Report, account: AccountReport) -> list[Row]:
         rows.append(
             row("unplanned", need_id=u.need_id, name=u.name, units=u.units, detail=u.reason)
         )
+    for order in account.store_orders:
+        rows.append(
+            row(
+                "store_order",
+                date=order.occurred_on,
+                name=order.order_id,
+                amount=m(order.amount),
+                detail=order.kind,
+            )
+        )
     for use in account.members:
         rows.append(row("member_total", for_=use.member, amount=m(use.total)))
         for item in use.items:

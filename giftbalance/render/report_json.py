@@ -53,6 +53,15 @@ def _account(a: AccountReport) -> dict[str, Any]:
         "spent": _money(a.spent, cur),
         "adjusted": _money(a.adjusted, cur),
         "refunded": _money(a.refunded, cur),
+        "store_orders": [
+            {
+                "date": row.occurred_on.isoformat(),
+                "kind": row.kind,
+                "amount": _money(row.amount, cur),
+                "order_id": row.order_id,
+            }
+            for row in a.store_orders
+        ],
         "entries": a.entries,
         "order_week": a.order_week.isoformat(),
         "order": None if a.order is None else _order(a.order, cur),

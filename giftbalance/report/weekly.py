@@ -128,6 +128,16 @@ class ReportAccount:
     note: str | None = None
 
 
+class StoreOrderRow(NamedTuple):
+    """A spend or refund of a store order (``amount`` signed: spends negative)."""
+
+    account_id: int
+    occurred_on: date
+    kind: str
+    amount: int
+    order_id: str
+
+
 @dataclass(frozen=True, slots=True)
 class ReportData:
     """Everything :func:`build_report` takes.
@@ -152,6 +162,8 @@ class ReportData:
     expiring: Mapping[int, tuple[ExpiringLot, ...]]
     #: Support contacts whose outcome is still ``pending``.
     pending_contacts: int = 0
+    #: The spends and refunds of store orders dated in the report week.
+    store_orders: Sequence[StoreOrderRow] = ()
 
 
 # --------------------------------------------------------------------------------------------
@@ -258,6 +270,8 @@ class AccountReport:
     reminders: tuple[str, ...]
     #: Money back from store orders during the week (positive).
     refunded: int = 0
+    #: The week's spends and refunds of store orders, by date, with their order ids.
+    store_orders: tuple[StoreOrderRow, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -563,6 +577,17 @@ def build_report(data: ReportData) -> Report:
                 members=_member_uses(use, account.account_id),
                 history=history,
                 reminders=orders[0].reminders if orders else checkout_reminders(account.name),
+                store_orders=tuple(
+                    sorted(
+                        (
+                            row
+                            for row in data.store_orders
+                            if row.account_id == account.account_id
+                            and data.week <= row.occurred_on <= data.week + timedelta(days=6)
+                        ),
+                        key=lambda row: (row.occurred_on, row.order_id),
+                    )
+                ),
             )
         )
     return Report(

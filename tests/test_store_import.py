@@ -148,6 +148,13 @@ def test_store_dates_are_read_the_store_s_way(text: str, locale: str) -> None:
     assert parse_local_date(text, locale) == date(2026, 11, 25)
 
 
+def test_a_month_written_as_a_word_is_the_month_whatever_the_locale_s_order() -> None:
+    # en_US numbers read month first; a month name must not be mistaken for a day.
+    assert parse_local_date("1 November 2026", "en_US") == date(2026, 11, 1)
+    assert parse_local_date("11/01/2026", "en_US") == date(2026, 11, 1)
+    assert parse_local_date("01/11/2026", "en_GB") == date(2026, 11, 1)
+
+
 @given(day=st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31)))
 def test_any_date_babel_writes_long_for_a_store_reads_back(day: date) -> None:
     from babel.dates import format_date
@@ -645,3 +652,31 @@ def test_the_report_lists_the_week_s_store_orders_and_splits_shared_spends(
     assert items == {"Diapers size 4": "17.50", "Wipes": "25.60", "Coffee beans": "12.50"}
     text = ok("report", "--week", "2026-11-09").output
     assert "Store orders during the week" in text and WIPES_AND_COFFEE in text
+
+
+def test_exports_carry_the_store_records_and_older_zips_without_them_restore(
+    ok: Any, household: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = tmp_path / "before.zip"
+    ok("export", "--format", "csv", "--output", str(before))
+    ok("store", "import", str(US), str(history_zip(tmp_path)), "--apply")
+    backup = tmp_path / "all.zip"
+    ok("export", "--format", "csv", "--output", str(backup))
+    restored = tmp_path / "restored.db"
+    ok("--db", str(restored), "import", str(backup))
+    again = tmp_path / "again.zip"
+    ok("--db", str(restored), "export", "--format", "csv", "--output", str(again))
+    with zipfile.ZipFile(backup) as first, zipfile.ZipFile(again) as second:
+        for name in ("entries.csv", "order_items.csv", "purchases.csv", "need_matches.csv"):
+            assert first.read(name) == second.read(name), name
+    # Importing the same files into the restored database adds nothing: the keys came along.
+    monkeypatch.setenv("GIFTBALANCE_DB", "sqlite:///" + str(restored))
+    assert {e["status"] for e in preview(ok, US)["entries"]} == {"already logged"}
+    # An export written before the store import (no order_items.csv, need_matches.csv) restores.
+    old = tmp_path / "old.zip"
+    with zipfile.ZipFile(before) as source, zipfile.ZipFile(old, "w") as target:
+        for name in source.namelist():
+            if name not in ("order_items.csv", "need_matches.csv"):
+                target.writestr(name, source.read(name))
+    fresh = tmp_path / "fresh.db"
+    assert "Restored" in ok("--db", str(fresh), "import", str(old)).output

@@ -127,24 +127,32 @@ def _local_date(raw: str, locale: str) -> date:
 
     names = _month_numbers(locale)
     unknown: list[str] = []
+    months: list[int] = []
 
     def month(match: re.Match[str]) -> str:
         word = match[0].casefold().rstrip(".")
         if word in names:
-            return f" {names[word]} "
+            months.append(names[word])
+            return " "
         unknown.append(match[0])
         return match[0]
 
     numeric = re.sub(r"[^\W\d_]+\.?", month, raw)
-    # What is left must be the three numbers and the locale's punctuation (年, 月, 日 too).
+    # What is left must be numbers and the locale's punctuation (年, 月, 日 too).
     numbers = re.findall(r"\d+", numeric)
     if unknown and not all(word in "年月日" for word in unknown):
         raise DateError(f"not a date: {_shown(raw)} (unknown word {unknown[0]!r})")
-    if len(numbers) != 3 or not any(len(n) == 4 for n in numbers):
+    if len(numbers) + len(months) != 3 or len(months) > 1 or not any(len(n) == 4 for n in numbers):
         raise DateError(f"not a date: {_shown(raw)} (expected day, month and a four-digit year)")
     try:
-        value = babel_parse_date(numeric, locale=locale, format="short")
-    except (ValueError, IndexError):
+        if months:
+            # A month written as a word: the four-digit number is the year, the other the day.
+            year = next(n for n in numbers if len(n) == 4)
+            day = next(n for n in numbers if n is not year)
+            value = date(int(year), months[0], int(day))
+        else:
+            value = babel_parse_date(numeric, locale=locale, format="short")
+    except (ValueError, IndexError, StopIteration):
         raise DateError(f"not a date: {_shown(raw)}") from None
     if str(value.year) not in numbers:
         raise DateError(f"not a date: {_shown(raw)}")

@@ -59,26 +59,30 @@ def price_close(item_price: int, need_price: int) -> bool:
 
 def match_needs(items: Sequence[ItemFacts], needs: Sequence[NeedFacts]) -> list[Match]:
     """The matches between ``items`` and ``needs``, best first (see the module doc)."""
-    from rapidfuzz import fuzz, utils
+    from rapidfuzz import fuzz, process, utils
 
-    # Items by unit price: each need looks only at those within 10 % of its price.
+    # Items by unit price: each need scores only those within 10 % of its price, in one C call.
     by_price = sorted(items, key=lambda item: item.unit_price)
     prices = [item.unit_price for item in by_price]
-    cleaned: dict[int, str] = {}
+    texts = [utils.default_process(item.name) for item in by_price]
     candidates: list[Match] = []
     for need in needs:
-        name = utils.default_process(need.name)
         low = bisect.bisect_left(prices, need.unit_price - need.unit_price // 10 - 1)
         high = bisect.bisect_right(prices, need.unit_price + need.unit_price // 10 + 1)
-        for item in by_price[low:high]:
-            if item.ordered_on < need.added_on or not price_close(item.unit_price, need.unit_price):
-                continue
-            text = cleaned.get(item.ref)
-            if text is None:
-                text = cleaned[item.ref] = utils.default_process(item.name)
-            score = int(fuzz.token_set_ratio(name, text, score_cutoff=UNSURE))
-            if score >= UNSURE:
-                candidates.append(Match(need, item, score))
+        if low >= high:
+            continue
+        found = process.extract(
+            utils.default_process(need.name),
+            texts[low:high],
+            scorer=fuzz.token_set_ratio,
+            processor=None,
+            score_cutoff=UNSURE,
+            limit=None,
+        )
+        for _, score, at in found:
+            item = by_price[low + at]
+            if item.ordered_on >= need.added_on and price_close(item.unit_price, need.unit_price):
+                candidates.append(Match(need, item, int(score)))
     candidates.sort(key=lambda m: (-m.score, m.item.ordered_on, m.need.id, m.item.ref))
     taken_needs: set[int] = set()
     taken_items: set[int] = set()

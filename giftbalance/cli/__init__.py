@@ -126,6 +126,7 @@ def _register() -> None:
         report,
         schedule,
         serve,
+        store,
         transfer,
     )
 
@@ -146,6 +147,7 @@ def _register() -> None:
         notify,
         schedule,
         serve,
+        store,
     ):
         for command in module.COMMANDS:
             cli.add_command(command)

@@ -119,6 +119,7 @@ def log(
                     "expires": iso(e.expires_on),
                     "code": mask(e.code_last4) or None,
                     "reverses": e.reverses_id,
+                    "order_id": e.order_id,
                     "recorded_at": iso(e.recorded_at),
                 }
                 for line in lines
@@ -135,6 +136,7 @@ def log(
         detail = " ".join(
             part
             for part in (
+                f"order {e.order_id}:" if e.order_id else "",
                 e.note or "",
                 f"from {e.giver}" if e.giver else "",
                 f"expires {e.expires_on}" if e.expires_on else "",

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from giftbalance.errors import InputError
 from giftbalance.ledger import accounts, entries, lots
 from giftbalance.plan.planner import ExpiringLot, PlanAccount, PlanNeed, PlanOptions
 from giftbalance.storage import settings
-from giftbalance.storage.models import Account, Entry, Member, Need, Purchase
+from giftbalance.storage.models import Account, Entry, Member, Need, OrderItem, Purchase
 from giftbalance.values.dates import MAX_WEEKS, week_start
 from giftbalance.values.money import MoneyError, parse_money
 
@@ -59,9 +59,11 @@ def member_use(session: Session) -> dict[str, int]:
     """Minor units bought so far for each member, net of reversed purchases."""
     reversal = aliased(Entry)
     rows = session.execute(
-        select(Member.name, Entry.amount)
+        # A store order that bought several needs: each its item's part of the spend.
+        select(Member.name, func.coalesce(-OrderItem.amount, Entry.amount))
         .join(Purchase, Purchase.member_id == Member.id)
         .join(Entry, Entry.id == Purchase.entry_id)
+        .outerjoin(OrderItem, OrderItem.id == Purchase.item_id)
         .outerjoin(reversal, reversal.reverses_id == Entry.id)
         .where(reversal.id.is_(None))
     ).all()

@@ -28,9 +28,23 @@ from giftbalance.errors import InputError
 from giftbalance.ledger import accounts
 from giftbalance.plan import load as plan_load
 from giftbalance.plan.planner import make_plan
-from giftbalance.report.weekly import LedgerRow, PurchaseRow, ReportAccount, ReportData
+from giftbalance.report.weekly import (
+    LedgerRow,
+    PurchaseRow,
+    ReportAccount,
+    ReportData,
+    StoreOrderRow,
+)
 from giftbalance.storage import settings
-from giftbalance.storage.models import Account, Contact, Entry, Member, Need, Purchase
+from giftbalance.storage.models import (
+    Account,
+    Contact,
+    Entry,
+    Member,
+    Need,
+    OrderItem,
+    Purchase,
+)
 from giftbalance.values.dates import MAX_WEEKS, week_start
 
 
@@ -90,10 +104,12 @@ def purchases(session: Session, account_ids: list[int], until: date) -> list[Pur
             Need.name,
             Member.name,
             Purchase.units,
-            -Entry.amount,
+            # A store order that bought several needs: each its item's part of the spend.
+            func.coalesce(OrderItem.amount, -Entry.amount),
             reversal.id.is_not(None),
         )
         .join(Entry, Entry.id == Purchase.entry_id)
+        .outerjoin(OrderItem, OrderItem.id == Purchase.item_id)
         .join(Need, Need.id == Purchase.need_id)
         .outerjoin(Member, Member.id == Purchase.member_id)
         .outerjoin(reversal, reversal.reverses_id == Entry.id)
@@ -101,6 +117,26 @@ def purchases(session: Session, account_ids: list[int], until: date) -> list[Pur
         .order_by(Purchase.id)
     ).all()
     return [PurchaseRow(*row) for row in rows]
+
+
+def store_orders(
+    session: Session, account_ids: list[int], first: date, last: date
+) -> list[StoreOrderRow]:
+    """The spends and refunds of store orders (``giftbalance store import``) of
+    ``account_ids`` dated from ``first`` to ``last``."""
+    rows = session.execute(
+        select(Entry.account_id, Entry.occurred_on, Entry.kind, Entry.amount, Entry.order_id)
+        .where(
+            Entry.account_id.in_(account_ids),
+            Entry.order_id.is_not(None),
+            Entry.kind.in_(("spend", "refund")),
+            Entry.occurred_on.between(first, last),
+        )
+        .order_by(Entry.id)
+    ).all()
+    return [
+        StoreOrderRow(a, day, kind, amount, order or "") for a, day, kind, amount, order in rows
+    ]
 
 
 def pending_contacts(session: Session, account: Account | None) -> int:
@@ -138,4 +174,5 @@ def load(session: Session, *, day: date, account: str | None, today: date) -> Re
         plan=plan,
         expiring={a.account_id: a.expiring for a in inputs.accounts},
         pending_contacts=pending_contacts(session, chosen[0] if account else None),
+        store_orders=store_orders(session, ids, week, week_end),
     )

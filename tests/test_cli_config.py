@@ -10,10 +10,12 @@ def test_list_shows_every_setting_with_its_default(ok) -> None:
     assert [line.split(" = ")[0] for line in lines] == [
         "week_start",
         "default_account",
+        "page_url",
         "notify_urls",
     ]
     assert lines[0].startswith("week_start = monday    # first day of the week")
     assert lines[1].startswith("default_account =     # account used when")
+    assert lines[2].startswith("page_url =     # the household page's address")
 
 
 def test_get_defaults(ok) -> None:
@@ -59,7 +61,7 @@ def test_account_add_default_flag_sets_the_setting(ok) -> None:
         (
             ["get", "colour"],
             2,
-            "unknown setting 'colour' (known: week_start, default_account, notify_urls)",
+            "unknown setting 'colour' (known: week_start, default_account, page_url, notify_urls)",
         ),
         (["set", "colour", "blue"], 2, "unknown setting 'colour'"),
         (["set", "week_start", "friday"], 2, "week_start must be one of monday, sunday"),

@@ -26,7 +26,17 @@ from giftbalance.storage.db import Database
 from giftbalance.values.money import Money, currency_digits, parse_stored_money
 from giftbalance.values.text import BIDI_CONTROL_CHARACTERS as BIDI
 
-TABLES = ["settings", "accounts", "members", "needs", "entries", "purchases", "contacts"]
+TABLES = [
+    "settings",
+    "accounts",
+    "members",
+    "needs",
+    "entries",
+    "order_items",
+    "purchases",
+    "need_matches",
+    "contacts",
+]
 
 
 def document_of(url: str) -> dict:

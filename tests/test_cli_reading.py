@@ -25,6 +25,7 @@ LOG_KEYS = {
     "expires",
     "code",
     "reverses",
+    "order_id",
     "recorded_at",
 }
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

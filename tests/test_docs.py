@@ -28,6 +28,7 @@ GENERATED = {
     "import-bench.md",
     "planner-bench.md",
     "report-bench.md",
+    "web-bench.md",
 }
 
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")

@@ -541,3 +541,20 @@ def test_restore_of_an_older_schema_is_upgraded_on_next_use(run, ok, tmp_path, d
     assert f"Upgrading database schema 0001 -> {SCHEMA_HEAD}" in upgraded.stderr
     assert json.loads(upgraded.stdout)["accounts"][0]["balance"] == "42.00"
     assert "clean" in ok("check").stdout
+
+
+def test_check_names_store_links_that_do_not_fit(run, ok, personal, db_url):
+    """A store import sets an order id and a store row's key on entries: only spends and
+    refunds name an order, a reversal never carries a key (the unique index keeps two entries
+    from sharing one)."""
+    ok("spend", "25")  # entry 2
+    ok("undo", "--yes")  # entry 3 reverses it
+    with raw(db_url) as conn:
+        conn.exec_driver_sql("UPDATE entries SET order_id = '113-1234567-1234567' WHERE id = 1")
+        conn.exec_driver_sql("UPDATE entries SET order_id = '113-1234567-1234567' WHERE id = 2")
+        conn.exec_driver_sql("UPDATE entries SET source_key = 'k' WHERE id = 3")
+
+    assert problems(run) == [
+        "entries row 1: a redeem names a store order",
+        "entries row 3: a reversal has a store row's key",
+    ]

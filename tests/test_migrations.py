@@ -87,13 +87,20 @@ def test_a_0002_ledger_with_purchases_and_reversals_upgrades_whole(tmp_path: Pat
     )
     conn.commit()
     before = conn.execute("SELECT * FROM entries ORDER BY id").fetchall()
+    bought = conn.execute("SELECT * FROM purchases ORDER BY id").fetchall()
     conn.close()
 
     _sqlite_at(path, "head")
 
     conn = sqlite3.connect(path)
     try:
-        assert conn.execute("SELECT * FROM entries ORDER BY id").fetchall() == before
+        # Every old column kept its value; the store import's new columns are empty.
+        after = conn.execute("SELECT * FROM entries ORDER BY id").fetchall()
+        assert [row[: len(before[0])] for row in after] == before
+        assert {row[len(before[0]) :] for row in after} == {(None, None)}
+        assert conn.execute("SELECT * FROM purchases ORDER BY id").fetchall() == [
+            (*row, None) for row in bought
+        ]
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
         assert {

@@ -28,13 +28,23 @@ from sqlalchemy import select, text
 from giftbalance.cli import cli
 from giftbalance.storage import queries
 from giftbalance.storage.db import Database, sqlite_path
-from giftbalance.storage.models import Account, Contact, Entry, Member, Need, Purchase, Setting
+from giftbalance.storage.models import (
+    Account,
+    Contact,
+    Entry,
+    Member,
+    Need,
+    OrderItem,
+    Purchase,
+    Setting,
+)
 from giftbalance.storage.reader import Reader, SessionReader, open_snapshot
 from giftbalance.storage.schema import SCHEMA_HEAD
 
 #: The commands that build the household every test reads: accounts (one in EUR, one
 #: archived), redemptions (one expiring), spends, reversals, members (one removed), needs
 #: (recurring, bought, removed), purchases (one undone), contacts, settings.
+ORDERS = Path(__file__).parent / "data" / "store" / "Order History.csv"
 HOUSEHOLD = [
     "account add Family --tax-rate 8.875 --default",
     "account add Work --store example.com --note expenses",
@@ -64,6 +74,10 @@ HOUSEHOLD = [
     "contact add --channel phone --summary again --outcome refused",
     "contact add --channel email --summary none",
     "config set week_start sunday",
+    # A store order that bought two needs: each purchase names its item (its part of the spend).
+    "TODAY=2026-11-20 need add 'Kids Snow Boots' --price 40 --for Sam -a Family",
+    "TODAY=2026-11-20 need add 'Wool Socks' --price 5 --qty 2 --for Alex -a Family",
+    f"TODAY=2026-11-28 store import '{ORDERS}' --apply -a Family",
 ]
 BACKENDS = [SQLITE] + ([POSTGRES] if pg_server_url() else [])
 
@@ -86,7 +100,9 @@ def household_url(
         url = f"{database_url}?options={quote(f'-csearch_path={schema}')}"
     env = {"GIFTBALANCE_DB": url, "GIFTBALANCE_CONFIG_DIR": str(folder / "config")}
     for command in HOUSEHOLD:
-        result = CliRunner().invoke(cli, shlex.split(command), env=env)
+        today = command[len("TODAY=") :].split()[0] if command.startswith("TODAY=") else None
+        args = shlex.split(command)[1:] if today else shlex.split(command)
+        result = CliRunner().invoke(cli, args, env={**env, "GIFTBALANCE_TODAY": today})
         assert result.exit_code == 0, (command, result.output)
     try:
         yield url
@@ -226,7 +242,7 @@ def test_the_ledger_summed_per_day(readers: tuple[list[Reader], Any]) -> None:
         got[0] += e.amount
         got[1] += 1
     expected = sorted((*key, amount, count) for key, (amount, count) in sums.items())
-    assert any(row[2] == "spend" and row[3] == 0 for row in expected), "an undone spend"
+    assert any(e.kind == "reversal" and kinds[e.reverses_id] == "spend" for e in every)
     for reader in found:
         days = used("ledger_days")
         assert days(reader, ids, date(2027, 1, 1)) == expected
@@ -283,18 +299,54 @@ def test_needs_and_purchases(readers: tuple[list[Reader], Any]) -> None:
         assert needs(reader, ids=[]) == []
 
     bought = list(session.scalars(select(Purchase).order_by(Purchase.id)))
-    assert len(bought) == 2
+    items = {i.id: i for i in session.scalars(select(OrderItem))}
+    undone = {e.reverses_id for e in session.scalars(select(Entry)) if e.reverses_id}
+    # What each purchase cost: its order item's amount, else the whole spend.
+    spent = [
+        items[p.item_id].amount if p.item_id else -session.get(Entry, p.entry_id).amount
+        for p in bought
+    ]
+    assert [p.item_id is not None for p in bought] == [False, False, True, True]
+    assert spent[2] + spent[3] == -session.get(Entry, bought[2].entry_id).amount
     for reader in found:
         rows = used("purchases")(reader, sorted(accounts), date(2026, 12, 31))
         assert [(r[3], r[4], r[5], r[7]) for r in rows] == [
             ("Paper", "Sam", 1, False),
             ("Coffee", "Alex", 1, True),
+            ("Kids Snow Boots", "Sam", 1, False),
+            ("Wool Socks", "Alex", 2, False),
         ]
-        spent = [-session.get(Entry, p.entry_id).amount for p in bought]
         assert [r[6] for r in rows] == spent
         assert used("purchases")(reader, sorted(accounts), date(2026, 11, 24))[-1][3] == "Paper"
-        # Bought for Sam and not undone: the planner's per-member use.
-        assert used("member_use")(reader) == [("Sam", -spent[0])]
+        # Bought for a member and not undone: the planner's per-member use (money out).
+        expected = [
+            (members[p.member_id], -spent[k])
+            for k, p in enumerate(bought)
+            if p.member_id and p.entry_id not in undone
+        ]
+        assert sorted(used("member_use")(reader)) == sorted(expected)
+        assert len(expected) == 3
+
+
+def test_store_orders(readers: tuple[list[Reader], Any]) -> None:
+    found, session = readers
+    ordered = [e for e in session.scalars(select(Entry).order_by(Entry.id)) if e.order_id]
+    assert len(ordered) == 1
+    for reader in found:
+        rows = used("store_orders")(
+            reader, [ordered[0].account_id], date(2026, 11, 23), date(2026, 11, 29)
+        )
+        assert rows == [
+            (e.account_id, e.occurred_on, e.kind, e.amount, e.order_id) for e in ordered
+        ]
+        assert (
+            used("store_orders")(
+                reader, [ordered[0].account_id], date(2026, 11, 26), date(2026, 11, 29)
+            )
+            == []
+        )
+        log = used("log")(reader, limit=50)
+        assert [entry.order_id for entry, _ in log if entry.order_id] == [ordered[0].order_id]
 
 
 def test_contacts(readers: tuple[list[Reader], Any]) -> None:
@@ -313,7 +365,7 @@ def test_contacts(readers: tuple[list[Reader], Any]) -> None:
 def test_records_name_the_models_columns() -> None:
     for record, model, left_out in (
         (queries.AccountRow, Account, {"name_key"}),
-        (queries.EntryRow, Entry, {"code_hmac"}),
+        (queries.EntryRow, Entry, {"code_hmac", "source_key"}),
         (queries.MemberRow, Member, {"name_key"}),
         (queries.NeedRow, Need, set()),
     ):

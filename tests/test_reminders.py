@@ -10,12 +10,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from giftbalance.errors import InputError
+from giftbalance.household.matches import PendingMatch
 from giftbalance.report.reminders import (
     AccountCheck,
     ExpiringMoney,
     OpenNeed,
     OrderDue,
-    PendingMatch,
     ReminderInputs,
     expiry_reminders,
     parse_thresholds,
@@ -174,7 +174,9 @@ def test_most_urgent_first() -> None:
         ),
         accounts=(check(None, date(2026, 1, 1)),),
         matches=(
-            PendingMatch(9, 1, "Account 1", "USD", 1999, today, "order 112-3", "run it later"),
+            PendingMatch(
+                9, 4, "Socks", 1, "Account 1", "USD", "112-3", "Wool socks", today, 1999, 80
+            ),
         ),
     )
     found = reminders(inputs, (30, 7, 1))

@@ -43,7 +43,9 @@ COMMAND_MODULES = {
     "report": "report",
     "restore": "maintenance",
     "schedule": "schedule",
+    "serve": "serve",
     "spend": "entries",
+    "store": "store",
     "undo": "entries",
 }
 

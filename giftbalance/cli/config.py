@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 @click.group("config")
 def config() -> None:
-    """Show and change settings (week_start, default_account, notify_urls)."""
+    """Show and change settings (week_start, default_account, page_url, notify_urls)."""
 
 
 def _shown(reader: Reader, key: str, value: str) -> str:
@@ -68,8 +68,9 @@ def config_get(app: App, key: str) -> None:
 @click.argument("value")
 @pass_app
 def config_set(app: App, key: str, value: str) -> None:
-    """Set KEY to VALUE (default_account takes an account name, or "" to clear it;
-    notify_urls takes Apprise URLs separated by spaces, or "" to remove them)."""
+    """Set KEY to VALUE (default_account takes an account name, or "" to clear it; page_url an
+    address like http://192.168.1.20:8765, or "" to clear it; notify_urls takes Apprise URLs
+    separated by spaces, or "" to remove them)."""
     from giftbalance.ledger import accounts
     from giftbalance.storage import settings
 
@@ -83,6 +84,12 @@ def config_set(app: App, key: str, value: str) -> None:
         if key == "week_start":
             settings.put(session, key, settings.validate_week_start(value))
             shown = settings.get(session, key)
+        elif key == "page_url":
+            from giftbalance.household.signin import check_page_url
+
+            cleaned = check_page_url(value) if value.strip() else ""
+            settings.put(session, key, cleaned)
+            shown = cleaned or "(none)"
         else:
             account = accounts.find_account(session, value) if value.strip() else None
             if account is not None and account.archived_at is not None:

@@ -92,4 +92,56 @@ def member_remove(app: App, name: str, reassign: str | None) -> None:
         click.echo(f"Moved {removal.moved} open need(s) to {removal.to.name}.")
 
 
+@member.command("link")
+@click.argument("name")
+@click.option(
+    "--revoke",
+    is_flag=True,
+    help="End NAME's link and sign out every browser signed in with it.",
+)
+@click.option(
+    "--for-anyone",
+    is_flag=True,
+    help="Let NAME add needs for any member on the page (default: only for themselves).",
+)
+@pass_app
+def member_link(app: App, name: str, revoke: bool, for_anyone: bool) -> None:
+    """Print a new sign-in link to the household page for member NAME, or end it with --revoke.
+
+    The link is a secret, printed only this once: whoever opens it is signed in as NAME (they
+    can add needs, change the ones they added, and read the rest). A new link replaces NAME's
+    earlier one; browsers already signed in stay signed in until --revoke. Links start with the
+    page_url setting (giftbalance config set page_url http://192.168.1.20:8765).
+    """
+    from giftbalance.errors import InputError
+    from giftbalance.household import signin
+    from giftbalance.storage import settings
+
+    if revoke and for_anyone:
+        raise InputError("--revoke and --for-anyone contradict each other")
+    with app.db.write() as session:
+        if revoke:
+            found, ended = signin.revoke_member_link(session, name)
+        else:
+            found, secret = signin.member_link(session, name, for_anyone=for_anyone)
+            base = settings.get(session, "page_url")
+    if revoke:
+        browsers = "browser was" if ended == 1 else "browsers were"
+        click.echo(f"Revoked {found.name}'s sign-in link; {ended} signed-in {browsers} signed out.")
+        return
+    allowed = "any member" if for_anyone else "themselves"
+    click.echo(
+        f"Sign-in link for {found.name} (a secret, shown only now; they may add needs for "
+        f"{allowed}):"
+    )
+    click.echo(signin.link_url(base or signin.DEFAULT_PAGE_URL, secret))
+    if not base:
+        click.echo(
+            f"Note: the link starts with {signin.DEFAULT_PAGE_URL}, which opens on this computer "
+            "only. For phones, set the address they reach this computer at, then make the link "
+            "again: giftbalance config set page_url http://THIS-COMPUTER:8765",
+            err=True,
+        )
+
+
 COMMANDS = [member]

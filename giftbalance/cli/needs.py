@@ -18,11 +18,12 @@ from giftbalance.cli.common import (
     parse_amount,
     pass_app,
 )
+from giftbalance.errors import InputError
 from giftbalance.values.money import show_money
 from giftbalance.values.vocabulary import PRIORITIES
 
 if TYPE_CHECKING:
-    from giftbalance.household.needs import NeedView
+    from giftbalance.household.needs import Bought, NeedView
 
 F = TypeVar("F", bound=Callable[..., Any])
 NEED_ID = click.IntRange(min=1)
@@ -376,6 +377,13 @@ def need_reopen(app: App, need_id: int) -> None:
     help="Units bought (default: all still wanted; per occurrence for a recurring need).",
 )
 @click.option("--date", "occurred_on", type=DATE, help="Date of the order (default: today).")
+@click.option(
+    "--order",
+    "order_id",
+    metavar="ORDER_ID",
+    help="The store order that bought it, already logged (giftbalance store import): "
+    "links its spend instead of logging a second one.",
+)
 @account_option("Account that paid (default: the need's account, else the default one).")
 @pass_app
 def need_bought(
@@ -384,17 +392,34 @@ def need_bought(
     paid: str | None,
     units: int | None,
     occurred_on: date | None,
+    order_id: str | None,
     account: str | None,
 ) -> None:
     """Record that need NEED_ID was bought: logs the spend and updates the need in one go.
 
     A one-off need is closed (or keeps the units not yet bought); a recurring need moves to
     its next occurrence. Refused when the balance does not cover the amount.
-    `giftbalance undo` reverses the spend and reopens the need.
+    `giftbalance undo` reverses the spend and reopens the need. With --order, the spend
+    is the one `giftbalance store import` logged for that order: nothing is spent twice.
     """
     from giftbalance.household import needs
     from giftbalance.values.dates import today
 
+    if order_id is not None:
+        given = [name for name, value in (("--paid", paid), ("--date", occurred_on)) if value]
+        if given:
+            raise InputError(
+                f"--order links the spend already logged for the order; {given[0]} belongs to "
+                "a new spend"
+            )
+        with app.db.write() as session:
+            done = needs.buy_by_order(session, need_id, order_id, account=account, units=units)
+        click.echo(
+            f"Bought need {done.need.id} ({done.need.name}) x {done.units} by order "
+            f"{order_id} (entry {done.entry.id}, {done.paid}); nothing new was spent."
+        )
+        _echo_need_state(done)
+        return
     with app.db.read() as session:
         chosen = needs.purchase_account(session, need_id, account, choose=choose_account)
         name, currency = chosen.name, chosen.currency
@@ -426,6 +451,11 @@ def need_bought(
         f"Logged entry {done.entry.id}. Balance of {done.account.name}: "
         f"{show_money(done.entry.balance_after, done.entry.currency)}."
     )
+    _echo_need_state(done)
+
+
+def _echo_need_state(done: Bought) -> None:
+    n = done.need
     if n.status == "bought" and n.rule:
         click.echo(f"Need {n.id} has no occurrence after {done.occurrence}; it is done.")
     elif n.status == "bought":

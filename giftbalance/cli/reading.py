@@ -87,6 +87,7 @@ def log(
         detail = " ".join(
             part
             for part in (
+                f"order {e.order_id}:" if e.order_id else "",
                 e.note or "",
                 f"from {e.giver}" if e.giver else "",
                 f"expires {e.expires_on}" if e.expires_on else "",

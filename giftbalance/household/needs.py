@@ -472,6 +472,19 @@ class Bought:
     occurrence: date | None
 
 
+def units_to_buy(need: Need, units: int | None) -> int:
+    """``units`` (default: all still wanted), refused beyond what the need still wants."""
+    wanted = need.quantity
+    count = units if units is not None else wanted
+    if not 1 <= count <= wanted:
+        each = " each time" if need.rule else ""
+        raise InputError(
+            f"need {need.id} wants {wanted} unit(s){each}, not {count}; to buy more, "
+            f"first: giftbalance need edit {need.id} --qty N"
+        )
+    return count
+
+
 def assumed_cost(unit_price: Money, units: int, tax_rate: Decimal) -> tuple[Money, Money]:
     """What ``units`` units cost with tax: ``(total, tax per unit)``; the tax is per unit,
     rounded half up (the way a store's receipt adds it to each item)."""
@@ -500,29 +513,38 @@ def buy(
     """
     chosen = purchase_account(session, need_id, account)
     need = find_need(session, need_id)
-    wanted = need.quantity
-    count = units if units is not None else wanted
-    if not 1 <= count <= wanted:
-        each = " each time" if need.rule else ""
-        raise InputError(
-            f"need {need.id} wants {wanted} unit(s){each}, not {count}; to buy more, "
-            f"first: giftbalance need edit {need.id} --qty N"
-        )
+    count = units_to_buy(need, units)
     rate = Decimal(chosen.tax_rate)
     cost, unit_tax = assumed_cost(Money(need.unit_price, need.currency), count, rate)
     amount = paid if paid is not None else cost
     entry = entries.spend(
         session, chosen, amount, occurred_on=occurred_on, note=f"bought: {need.name} x {count}"
     )
+    occurrence = record_purchase(session, need, entry, units=count)
+    return Bought(need, entry, chosen, count, amount, paid is None, unit_tax, rate, occurrence)
+
+
+def record_purchase(
+    session: Session, need: Need, entry: Entry, *, units: int, item_id: int | None = None
+) -> date | None:
+    """Record that the spend ``entry`` bought ``units`` of the open ``need`` and move the need
+    on: a one-off need loses the units bought and is ``bought`` once none is left (its quantity
+    then stays as the last purchase's units); a recurring need moves to its next occurrence, or
+    is ``bought`` when its rule has ended. Returns the occurrence bought (``None`` for a one-off
+    need). :func:`buy` and :func:`buy_by_order` both record through here; :func:`on_reversed`
+    undoes it.
+    """
+    wanted = need.quantity
     occurrence = need.next_date if need.rule else None
     session.add(
         Purchase(
             entry_id=entry.id,
             need_id=need.id,
             member_id=need.member_id,
-            units=count,
+            units=units,
             occurrence=occurrence,
             created_at=now(),
+            item_id=item_id,
         )
     )
     if need.rule is not None:
@@ -532,12 +554,79 @@ def buy(
             need.status, need.closed_at = "bought", now()
         else:
             need.next_date = following
-    elif count < wanted:
-        need.quantity = wanted - count
+    elif units < wanted:
+        need.quantity = wanted - units
     else:
         need.status, need.closed_at = "bought", now()
     session.flush()
-    return Bought(need, entry, chosen, count, amount, paid is None, unit_tax, rate, occurrence)
+    return occurrence
+
+
+def order_spend(session: Session, account: Account, order_id: str) -> Entry:
+    """The first spend of ``account`` that paid for store order ``order_id`` and was not undone;
+    :class:`NotFound` with what to run when there is none."""
+    reversal = aliased(Entry)
+    found = session.scalars(
+        select(Entry)
+        .outerjoin(reversal, reversal.reverses_id == Entry.id)
+        .where(
+            Entry.account_id == account.id,
+            Entry.order_id == order_id,
+            Entry.kind == "spend",
+            reversal.id.is_(None),
+        )
+        .order_by(Entry.id)
+        .limit(1)
+    ).first()
+    if found is None:
+        raise NotFound(
+            f"no spend of order {order_id} in {account.name}; log it first with giftbalance "
+            f"store import FILE --account {account.name!r} --apply (or record the need with "
+            "giftbalance need bought ID --paid AMOUNT)"
+        )
+    return found
+
+
+def buy_by_order(
+    session: Session,
+    need_id: int,
+    order_id: str,
+    *,
+    account: str | None,
+    units: int | None,
+) -> Bought:
+    """Record that an open need was bought by a store order the ledger already holds (a spend
+    with that order id, logged by ``giftbalance store import``): the purchase and the need's new
+    state, with no second spend. Confirms the import's ``to confirm`` match, if any.
+
+    Raises :class:`NotFound` when the account has no spend of that order, :class:`Refused`
+    when that spend already bought this need.
+    """
+    from giftbalance.storage.models import NeedMatch
+
+    order_id = order_id.strip()
+    chosen = purchase_account(session, need_id, account)
+    need = find_need(session, need_id)
+    entry = order_spend(session, chosen, order_id)
+    twice = session.scalars(
+        select(Purchase.id).where(Purchase.entry_id == entry.id, Purchase.need_id == need.id)
+    ).first()
+    if twice is not None:
+        raise Refused(f"need {need.id} ({need.name}) is already bought by order {order_id}")
+    count = units_to_buy(need, units)
+    match = session.scalars(
+        select(NeedMatch).where(NeedMatch.need_id == need.id, NeedMatch.order_id == order_id)
+    ).first()
+    occurrence = record_purchase(
+        session, need, entry, units=count, item_id=match.item_id if match else None
+    )
+    if match is not None:
+        match.status, match.decided_at = "confirmed", now()
+    session.flush()
+    paid = Money(-entry.amount, entry.currency)
+    return Bought(
+        need, entry, chosen, count, paid, False, Money.zero(entry.currency), Decimal(0), occurrence
+    )
 
 
 def on_reversed(session: Session, entry: Entry) -> str | None:
@@ -547,9 +636,17 @@ def on_reversed(session: Session, entry: Entry) -> str | None:
     recurring need goes back to the occurrence that was bought, if that is earlier than the one
     it waits for now. Returns a line for the user, or ``None`` when the entry bought no need.
     """
-    purchase = session.scalars(select(Purchase).where(Purchase.entry_id == entry.id)).first()
-    if purchase is None:
-        return None
+    lines = [
+        line
+        for purchase in session.scalars(
+            select(Purchase).where(Purchase.entry_id == entry.id).order_by(Purchase.id)
+        )
+        if (line := _reopen(session, purchase)) is not None
+    ]
+    return " ".join(lines) or None
+
+
+def _reopen(session: Session, purchase: Purchase) -> str | None:
     need = session.get(Need, purchase.need_id)
     if need is None or need.status == "removed":
         return None

@@ -84,7 +84,8 @@ def _dangling(column: str, value: object, parent: str) -> str:
 def ledger_problems(session: Session) -> list[Problem]:
     """The ledger's invariants, on any database: every reference points at a real row; the
     entries obey the ledger's rules, replayed per account in id order; a purchase points at a
-    spend in the currency of its need. Tables an older schema does not have yet are skipped."""
+    spend in the currency of its need; what the store import linked is consistent (see
+    :func:`_store_problems`). Tables an older schema does not have yet are skipped."""
     from sqlalchemy import inspect
 
     inspector = inspect(session.connection())
@@ -98,6 +99,8 @@ def ledger_problems(session: Session) -> list[Problem]:
         problems += _entry_problems(session, dangling)
     if {"purchases", "entries", "needs"} <= tables.keys():
         problems += _purchase_problems(session)
+    if "order_items" in tables:
+        problems += _store_problems(session)
     return problems
 
 
@@ -211,3 +214,60 @@ def _purchase_problems(session: Session) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _store_problems(session: Session) -> list[Problem]:
+    """What the store import wrote and linked: only a spend or a refund names an order; no two
+    entries share a store row's source key (a reversal never has one); a purchase's order item
+    is of the same account and order as its spend."""
+    from sqlalchemy import func, select
+
+    from giftbalance.storage.models import Entry, OrderItem, Purchase
+
+    problems: list[Problem] = []
+    for entry_id, kind in session.execute(
+        select(Entry.id, Entry.kind)
+        .where(Entry.order_id.is_not(None), Entry.kind.not_in(("spend", "refund")))
+        .order_by(Entry.id)
+    ):
+        problems.append(
+            Problem.in_table("entries", entry_id, f"{_article(kind)} names a store order")
+        )
+    for entry_id in session.scalars(
+        select(Entry.id)
+        .where(Entry.source_key.is_not(None), Entry.kind == "reversal")
+        .order_by(Entry.id)
+    ):
+        problems.append(Problem.in_table("entries", entry_id, "a reversal has a store row's key"))
+    shared = (
+        select(Entry.source_key)
+        .where(Entry.source_key.is_not(None))
+        .group_by(Entry.source_key)
+        .having(func.count() > 1)
+    )
+    for entry_id in session.scalars(
+        select(Entry.id).where(Entry.source_key.in_(shared)).order_by(Entry.id)
+    ):
+        problems.append(
+            Problem.in_table("entries", entry_id, "shares its store row's key with another entry")
+        )
+    rows = session.execute(
+        select(
+            Purchase.id, Entry.account_id, Entry.order_id, OrderItem.account_id, OrderItem.order_id
+        )
+        .join(Entry, Entry.id == Purchase.entry_id)
+        .join(OrderItem, OrderItem.id == Purchase.item_id)
+        .order_by(Purchase.id)
+    )
+    for pid, account_id, order_id, item_account, item_order in rows:
+        if (account_id, order_id) != (item_account, item_order):
+            problems.append(
+                Problem.in_table(
+                    "purchases", pid, f"its item is of order {item_order}, its spend of {order_id}"
+                )
+            )
+    return problems
+
+
+def _article(word: str) -> str:
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"

@@ -39,7 +39,13 @@ from giftbalance.values.money import (
     parse_stored_money,
 )
 from giftbalance.values.text import unsafe_character
-from giftbalance.values.vocabulary import CHANNELS, NEED_STATUSES, OUTCOMES, PRIORITIES
+from giftbalance.values.vocabulary import (
+    CHANNELS,
+    MATCH_STATUSES,
+    NEED_STATUSES,
+    OUTCOMES,
+    PRIORITIES,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import Column
@@ -48,7 +54,19 @@ if TYPE_CHECKING:
 FORMAT = "giftbalance-export"
 VERSION = 1
 #: Tables in the order a restore inserts them (every reference points backwards).
-TABLES = ("settings", "accounts", "members", "needs", "entries", "purchases", "contacts")
+TABLES = (
+    "settings",
+    "accounts",
+    "members",
+    "needs",
+    "entries",
+    "order_items",
+    "purchases",
+    "need_matches",
+    "contacts",
+)
+#: Tables an export written before the store import (schema 0002) does not have.
+LATER_TABLES = frozenset({"order_items", "need_matches"})
 #: Columns an export leaves out because they are derived from others.
 DERIVED = frozenset({("accounts", "name_key"), ("members", "name_key")})
 #: Integer columns that hold money, in minor units of the record's ``currency``.
@@ -58,6 +76,8 @@ MONEY_COLUMNS = frozenset(
         ("entries", "amount"),
         ("entries", "balance_after"),
         ("needs", "unit_price"),
+        ("order_items", "unit_price"),
+        ("order_items", "amount"),
     }
 )
 MANIFEST = "manifest.json"
@@ -76,7 +96,9 @@ def _models() -> dict[str, Any]:
         "members": models.Member,
         "needs": models.Need,
         "entries": models.Entry,
+        "order_items": models.OrderItem,
         "purchases": models.Purchase,
+        "need_matches": models.NeedMatch,
         "contacts": models.Contact,
     }
 
@@ -242,6 +264,9 @@ def _read_zip(data: bytes, source: str) -> ExportFile:
         result = ExportFile(source, _check_header(json.loads(archive.read(MANIFEST)), source))
         for table in TABLES:
             name = f"{table}.csv"
+            if name not in names and table in LATER_TABLES:
+                result.records[table] = []
+                continue
             if name not in names:
                 raise InputError(f"{source}: {name} is missing")
             text = archive.read(name).decode("utf-8-sig")
@@ -440,16 +465,33 @@ def check_export(export: ExportFile) -> tuple[dict[str, list[dict[str, Any]]], l
         if row["unit_price"] <= 0 or row["quantity"] <= 0:
             bad(Problem(row["_where"], "unit_price and quantity must be more than zero"))
     _check_entries(checked, accounts)
-    purchased: set[int] = set()
+    for row in checked.rows["order_items"]:
+        refers("order_items", row, "account_id", "accounts")
+        if row["quantity"] <= 0:
+            bad(Problem(row["_where"], "quantity must be more than zero"))
+    purchased: set[tuple[int, int]] = set()
     for row in checked.rows["purchases"]:
         refers("purchases", row, "entry_id", "entries")
         refers("purchases", row, "need_id", "needs")
         refers("purchases", row, "member_id", "members")
-        if row["entry_id"] in purchased:
-            bad(Problem(row["_where"], f"a second purchase for entry {row['entry_id']}"))
-        purchased.add(row["entry_id"])
+        refers("purchases", row, "item_id", "order_items")
+        pair = (row["entry_id"], row["need_id"])
+        if pair in purchased:
+            bad(
+                Problem(
+                    row["_where"],
+                    f"a second purchase of need {pair[1]} by entry {pair[0]}",
+                )
+            )
+        purchased.add(pair)
         if row["units"] <= 0:
             bad(Problem(row["_where"], "units must be more than zero"))
+    for row in checked.rows["need_matches"]:
+        refers("need_matches", row, "need_id", "needs")
+        refers("need_matches", row, "account_id", "accounts")
+        refers("need_matches", row, "item_id", "order_items")
+        one_of(row, "status", MATCH_STATUSES)
+    _check_source_keys(checked)
     for row in checked.rows["contacts"]:
         refers("contacts", row, "account_id", "accounts")
         one_of(row, "channel", CHANNELS)
@@ -465,6 +507,18 @@ def _order(where: str) -> tuple[int, int]:
         TABLES.index(table) if table in TABLES else len(TABLES),
         int(numbers[-1]) if numbers else 0,
     )
+
+
+def _check_source_keys(checked: _Checked) -> None:
+    """Two entries, or two order items, never share a store import's source key."""
+    for table in ("entries", "order_items"):
+        seen: set[str] = set()
+        for row in checked.rows[table]:
+            key = row["source_key"]
+            if key is not None and key in seen:
+                checked.problems.append(Problem(row["_where"], "source_key repeated"))
+            if key is not None:
+                seen.add(key)
 
 
 def _check_entries(checked: _Checked, accounts: dict[int, dict[str, Any]]) -> None:
@@ -582,6 +636,8 @@ def restore(
                         note=r["note"],
                         giver=r["giver"],
                         expires_on=r["expires_on"],
+                        order_id=r["order_id"],
+                        source_key=r["source_key"],
                         kept=entries.Kept(
                             r["id"],
                             r["recorded_at"],

@@ -5,7 +5,12 @@ Each gift balance is an asset account, ``Assets:GiftCards:<store>:<account>``. A
 comes from ``Income:Gifts:<giver>`` (``Unknown`` when no giver was logged); a spend goes to
 ``Expenses:GiftCards:Spent``, or to ``Expenses:GiftCards:Needs:<need>`` when it bought a need;
 an adjustment is booked against ``Equity:Adjustments`` (a correction of the record, either way);
-a reversal mirrors the entry it reverses. Every transaction carries the entry's id (ledger's
+a refund (money back from a store order) goes back to the expense of the order it refunds (the
+account its spend was booked to; ``Expenses:GiftCards:Spent`` when the ledger has no spend of
+that order), so the expense shrinks by what came back; a reversal mirrors the entry it
+reverses. A spend or refund of a store order carries the order id (an ``order:`` tag in ledger
+format, ``order:`` metadata in beancount); a spend that bought several needs at once (one
+store order) goes to ``Expenses:GiftCards:Spent`` and names them in its description. Every transaction carries the entry's id (ledger's
 code ``(12)``, beancount's ``entry: 12``), and the journal ends with balance assertions of
 giftbalance's own balances, so hledger, ledger-cli and bean-check each verify them on load.
 
@@ -48,7 +53,8 @@ class JournalAccount:
 
 @dataclass(frozen=True, slots=True)
 class JournalEntry:
-    """An entry as a journal needs it; ``need`` names the need a spend bought, if any."""
+    """An entry as a journal needs it; ``need`` names the need a spend bought, if it bought one
+    (``needs``: every need it bought, for the description)."""
 
     id: int
     account_id: int
@@ -60,6 +66,10 @@ class JournalEntry:
     giver: str | None = None
     reverses_id: int | None = None
     need: str | None = None
+    order_id: str | None = None
+    needs: tuple[str, ...] = ()
+    #: For a refund: the spend of the same order it gives money back for, if the ledger has it.
+    refunds: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +92,13 @@ def load(session: Session) -> JournalData:
         )
         for a in sorted(accounts.accounts(session, include_archived=True), key=lambda a: a.id)
     ]
-    needs = dict(
-        session.execute(
-            select(Purchase.entry_id, Need.name).join(Need, Need.id == Purchase.need_id)
-        ).all()
-    )
+    needs: dict[int, list[str]] = {}
+    for entry_id, name in session.execute(
+        select(Purchase.entry_id, Need.name)
+        .join(Need, Need.id == Purchase.need_id)
+        .order_by(Purchase.id)
+    ):
+        needs.setdefault(entry_id, []).append(name)
     rows = session.execute(
         select(
             Entry.id,
@@ -98,9 +110,35 @@ def load(session: Session) -> JournalData:
             Entry.note,
             Entry.giver,
             Entry.reverses_id,
+            Entry.order_id,
         ).order_by(Entry.id)
     ).all()
-    journal_entries = [JournalEntry(*row, need=needs.get(row[0])) for row in rows]
+    first_spend: dict[tuple[int, str], int] = {}
+    for row in rows:
+        if row.kind == "spend" and row.order_id:
+            first_spend.setdefault((row.account_id, row.order_id), row.id)
+    journal_entries = []
+    for row in rows:
+        bought = tuple(needs.get(row.id, ()))
+        journal_entries.append(
+            JournalEntry(
+                row.id,
+                row.account_id,
+                row.kind,
+                row.amount,
+                row.currency,
+                row.occurred_on,
+                row.note,
+                row.giver,
+                row.reverses_id,
+                need=bought[0] if len(bought) == 1 else None,
+                order_id=row.order_id,
+                needs=bought,
+                refunds=first_spend.get((row.account_id, row.order_id or ""))
+                if row.kind == "refund"
+                else None,
+            )
+        )
     return JournalData(journal_accounts, journal_entries)
 
 
@@ -159,6 +197,9 @@ def counterpart(entry: JournalEntry, by_id: dict[int, JournalEntry]) -> tuple[st
     original's side)."""
     if entry.kind == "reversal" and entry.reverses_id in by_id:
         return counterpart(by_id[entry.reverses_id], by_id)
+    if entry.kind == "refund":
+        spend = by_id.get(entry.refunds) if entry.refunds is not None else None
+        return counterpart(spend, by_id) if spend is not None else SPENT
     if entry.kind == "redeem":
         return (*GIFTS, entry.giver or "Unknown")
     if entry.kind == "spend":
@@ -179,7 +220,12 @@ def description(entry: JournalEntry) -> str:
     if entry.kind == "redeem":
         text = f"Gift card from {entry.giver}" if entry.giver else "Gift card redeemed"
     elif entry.kind == "spend":
-        text = f"Bought {entry.need}" if entry.need else "Spent"
+        bought = entry.needs or ((entry.need,) if entry.need else ())
+        text = f"Bought {', '.join(bought)}" if bought else "Spent"
+        if entry.order_id:
+            text += f" (order {entry.order_id})"
+    elif entry.kind == "refund":
+        text = f"Refund from order {entry.order_id}" if entry.order_id else "Refund"
     elif entry.kind == "adjust":
         text = "Adjustment"
     else:
@@ -218,6 +264,8 @@ def ledger_text(data: JournalData, *, title: str = "giftbalance export") -> str:
     ]
     # Declared commodities and accounts: both tools then load the file with --strict/--pedantic.
     lines += [f"commodity {code}" for code in sorted({a.currency for a in data.accounts})]
+    if any(e.order_id for e in data.entries):
+        lines.append("tag order")  # the order id's tag, declared for ledger-cli --pedantic
     declared = list(dict.fromkeys([*assets.values(), *sorted(set(sides.values()))]))
     lines += [f"account {name}" for name in declared]
     # One column for account names and one for amounts, across the whole file.
@@ -228,9 +276,10 @@ def ledger_text(data: JournalData, *, title: str = "giftbalance export") -> str:
         plus = _amount(entry.amount, entry.currency)
         minus = _amount(-entry.amount, entry.currency)
         text = description(entry).replace(";", ",")
+        lines += ["", f"{entry.occurred_on.isoformat()} * ({entry.id}) {text}"]
+        if entry.order_id:
+            lines.append(f"    ; order: {entry.order_id}")
         lines += [
-            "",
-            f"{entry.occurred_on.isoformat()} * ({entry.id}) {text}",
             f"    {asset.ljust(width)}{plus.rjust(16)}",
             f"    {side.ljust(width)}{minus.rjust(16)}",
         ]
@@ -280,6 +329,8 @@ def beancount_text(data: JournalData, *, title: str = "giftbalance export") -> s
         ]
         if entry.reverses_id is not None:
             lines.append(f"  reverses: {entry.reverses_id}")
+        if entry.order_id:
+            lines.append(f"  order: {_quoted(entry.order_id)}")
         lines += [
             f"  {assets[entry.account_id]}  {_amount(entry.amount, entry.currency)}",
             f"  {sides[entry.id]}  {_amount(-entry.amount, entry.currency)}",

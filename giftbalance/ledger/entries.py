@@ -156,6 +156,10 @@ class AccountEntry(NamedTuple):
     giver: str | None = None
     expires_on: date | None = None
     kept: Kept | None = None
+    #: The store order a spend paid for or a refund came back from, and the stable key of the
+    #: store's row it was imported from (see :mod:`giftbalance.io.store`).
+    order_id: str | None = None
+    source_key: str | None = None
 
 
 _BASE_KEYS = (
@@ -169,6 +173,8 @@ _BASE_KEYS = (
     "note",
     "giver",
     "expires_on",
+    "order_id",
+    "source_key",
 )
 _KEPT_KEYS = ("id", "reverses_id", "code_last4", "code_hmac")
 
@@ -208,7 +214,19 @@ def append_in_order(
     rows: list[Any] = []
     append = rows.append
     take = replay.take
-    for account_id, currency, kind, amount, occurred_on, note, giver, expires_on, kept in entries:
+    for (
+        account_id,
+        currency,
+        kind,
+        amount,
+        occurred_on,
+        note,
+        giver,
+        expires_on,
+        kept,
+        order_id,
+        source_key,
+    ) in entries:
         if (kept is not None) != keeping:
             raise ValueError("append_in_order: kept must be given for every entry or for none")
         record = EntryFacts(
@@ -237,6 +255,8 @@ def append_in_order(
             note,
             giver,
             None if expires_on is None else day(expires_on),
+            order_id,
+            source_key,
         )
         if kept is not None:
             values += (kept.id, kept.reverses_id, kept.code_last4, kept.code_hmac)
@@ -296,6 +316,23 @@ def _entry_insert(
         if order != list(range(len(names))):
             pack = lambda values: tuple(values[i] for i in order)  # noqa: E731
     return compiled.string, pack, memo("occurred_on"), memo("recorded_at")
+
+
+def link(session: Session, entry: Entry, *, order_id: str | None, source_key: str) -> Entry:
+    """Mark an entry typed by hand as the one a store's row records: set its order id (when it
+    has none) and its source key, so importing that row again adds nothing.
+
+    The one change an existing entry ever gets: metadata, never its money, date or kind.
+    Raises :class:`Refused` for an entry linked already.
+    """
+    if entry.source_key is not None:
+        raise Refused(f"entry {entry.id} is already linked to a store record")
+    if entry.order_id is not None and order_id is not None and entry.order_id != order_id:
+        raise Refused(f"entry {entry.id} is for order {entry.order_id}, not {order_id}")
+    entry.order_id = entry.order_id or order_id
+    entry.source_key = source_key
+    session.flush()
+    return entry
 
 
 def _check_money(account: Account, money: Money) -> None:

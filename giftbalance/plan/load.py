@@ -74,12 +74,15 @@ def load(
     weeks: int,
     weekly_cap: str | None = None,
     gift_card: bool = True,
+    needs: tuple[PlanNeed, ...] | None = None,
 ) -> PlanInputs:
     """Read what a plan needs. Without ``account``: every active account with money on it.
 
     ``weekly_cap`` is user text, parsed in the planned accounts' currency (refused when they
-    use several currencies: name one with ``account``). Reads through a command's reader
-    or a session (:mod:`giftbalance.storage.queries`).
+    use several currencies: name one with ``account``). ``needs``: the open needs when the
+    caller already read them with :func:`open_needs` in this transaction (the household page
+    keeps them while only the ledger moves). Reads through a command's reader or a session
+    (:mod:`giftbalance.storage.queries`).
     """
     reader = as_reader(source)
     if account is not None:
@@ -107,7 +110,7 @@ def load(
         members=tuple(m.name for m in queries.members(reader)),
         member_use=member_use(reader),
     )
-    return PlanInputs(plan_accounts, open_needs(reader), options)
+    return PlanInputs(plan_accounts, open_needs(reader) if needs is None else needs, options)
 
 
 def _plan_account(reader: Reader, account: AccountRow, start: date) -> PlanAccount:

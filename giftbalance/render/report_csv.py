@@ -60,6 +60,7 @@ def _account_rows(report: Report, account: AccountReport) -> list[Row]:
         ("redeemed", account.redeemed),
         ("spent", account.spent),
         ("adjusted", account.adjusted),
+        ("refunded", account.refunded),
         ("closing", account.closing),
         ("planned_closing", account.planned_closing),
         ("plan_balance", account.plan_balance),
@@ -83,7 +84,7 @@ def _account_rows(report: Report, account: AccountReport) -> list[Row]:
             )
         )
     for w in account.history:
-        change = w.redeemed - w.spent + w.adjusted
+        change = w.redeemed - w.spent + w.adjusted + w.refunded
         rows.append(
             row("history", week=w.week, units=w.entries, amount=m(change), balance=m(w.balance))
         )
@@ -124,6 +125,16 @@ def _account_rows(report: Report, account: AccountReport) -> list[Row]:
     for u in account.unplanned:
         rows.append(
             row("unplanned", need_id=u.need_id, name=u.name, units=u.units, detail=u.reason)
+        )
+    for order in account.store_orders:
+        rows.append(
+            row(
+                "store_order",
+                date=order.occurred_on,
+                name=order.order_id,
+                amount=m(order.amount),
+                detail=order.kind,
+            )
         )
     for use in account.members:
         rows.append(row("member_total", for_=use.member, amount=m(use.total)))

@@ -104,7 +104,9 @@ def _actuals(account: AccountReport, report: Report) -> list[Block]:
         blocks.append(
             Para(
                 f"During the week: redeemed {show_money(account.redeemed, cur)}, spent "
-                f"{show_money(account.spent, cur)}, adjusted {show_money(account.adjusted, cur)} ({entries})."
+                f"{show_money(account.spent, cur)}, adjusted {show_money(account.adjusted, cur)}"
+                + (f", refunded {show_money(account.refunded, cur)}" if account.refunded else "")
+                + f" ({entries})."
             )
         )
     else:
@@ -266,12 +268,28 @@ def _members(account: AccountReport) -> list[Block]:
     return blocks
 
 
+def _store_orders(account: AccountReport) -> list[Block]:
+    """The week's spends and refunds of store orders, with their order ids (none: nothing)."""
+    if not account.store_orders:
+        return []
+    cur = account.currency
+    rows = tuple(
+        (day(row.occurred_on), row.kind, bare(row.amount, cur), row.order_id)
+        for row in account.store_orders
+    )
+    return [
+        Heading("Store orders during the week", 3),
+        Table(("date", "kind", "amount", "order"), rows, "llrl"),
+    ]
+
+
 def account_blocks(account: AccountReport, report: Report) -> list[Block]:
     """One account's part of the report."""
     blocks: list[Block] = [Heading(f"{account.account} ({account.store})", 2)]
     if account.note:
         blocks.append(Para(f"Note: {account.note}"))
     blocks += _actuals(account, report)
+    blocks += _store_orders(account)
     blocks += _order(account, report)
     blocks += _projection(account, report)
     blocks += _expiring(account)

@@ -48,6 +48,16 @@ def _account(a: AccountReport) -> dict[str, Any]:
         "redeemed": _money(a.redeemed, cur),
         "spent": _money(a.spent, cur),
         "adjusted": _money(a.adjusted, cur),
+        "refunded": _money(a.refunded, cur),
+        "store_orders": [
+            {
+                "date": row.occurred_on.isoformat(),
+                "kind": row.kind,
+                "amount": _money(row.amount, cur),
+                "order_id": row.order_id,
+            }
+            for row in a.store_orders
+        ],
         "entries": a.entries,
         "order_week": a.order_week.isoformat(),
         "order": None if a.order is None else _order(a.order, cur),
@@ -98,6 +108,7 @@ def _account(a: AccountReport) -> dict[str, Any]:
                 "redeemed": _money(w.redeemed, cur),
                 "spent": _money(w.spent, cur),
                 "adjusted": _money(w.adjusted, cur),
+                "refunded": _money(w.refunded, cur),
                 "balance": _money(w.balance, cur),
                 "entries": w.entries,
             }

@@ -104,6 +104,7 @@ def log_json(lines: Sequence[LogLine]) -> list[dict[str, Any]]:
             "expires": iso(e.expires_on),
             "code": mask(e.code_last4) or None,
             "reverses": e.reverses_id,
+            "order_id": e.order_id,
             "recorded_at": iso(e.recorded_at),
         }
         for line in lines

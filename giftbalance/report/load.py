@@ -31,7 +31,13 @@ from giftbalance.errors import InputError
 from giftbalance.ledger import reading as ledger
 from giftbalance.plan import load as plan_load
 from giftbalance.plan.planner import make_plan
-from giftbalance.report.weekly import LedgerRow, PurchaseRow, ReportAccount, ReportData
+from giftbalance.report.weekly import (
+    LedgerRow,
+    PurchaseRow,
+    ReportAccount,
+    ReportData,
+    StoreOrderRow,
+)
 from giftbalance.storage import queries, settings
 from giftbalance.storage.reader import Reader, as_reader
 from giftbalance.values.dates import MAX_WEEKS, week_start
@@ -74,6 +80,15 @@ def purchases(source: Session | Reader, account_ids: list[int], until: date) -> 
     the need's name, the member's (as recorded at the time), the money spent and whether the
     spend was reversed since."""
     return [PurchaseRow(*row) for row in queries.purchases(as_reader(source), account_ids, until)]
+
+
+def store_orders(
+    source: Session | Reader, account_ids: list[int], first: date, last: date
+) -> list[StoreOrderRow]:
+    """The spends and refunds of store orders (``giftbalance store import``) of
+    ``account_ids`` dated from ``first`` to ``last``."""
+    rows = queries.store_orders(as_reader(source), account_ids, first, last)
+    return [StoreOrderRow(*row) for row in rows]
 
 
 def load(
@@ -120,5 +135,6 @@ def load(
         plan=plan,
         expiring={a.account_id: a.expiring for a in inputs.accounts},
         pending_contacts=queries.pending_contacts(reader, chosen[0].id if account else None),
+        store_orders=store_orders(reader, ids, week, week_end),
         opening=opening,
     )

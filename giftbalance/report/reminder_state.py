@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from giftbalance.errors import NotFound
+from giftbalance.household.matches import PendingMatch
 from giftbalance.ledger import accounts as ledger_accounts
 from giftbalance.plan import load as plan_load
 from giftbalance.plan.planner import make_plan
@@ -30,7 +31,6 @@ from giftbalance.report.reminders import (
     ExpiringMoney,
     OpenNeed,
     OrderDue,
-    PendingMatch,
     Reminder,
     ReminderInputs,
     reminders,
@@ -51,9 +51,10 @@ class Listed:
 
 
 def pending_matches(session: Session, today: date) -> tuple[PendingMatch, ...]:
-    """The store-import matches still to confirm: the extension point of the store import,
-    which loads them here once it has landed. Until then there are none."""
-    return ()
+    """The store-import matches still to confirm (the store import writes them)."""
+    from giftbalance.household.matches import pending_matches as still_to_confirm
+
+    return tuple(still_to_confirm(session))
 
 
 def load_inputs(session: Session, today: date) -> ReminderInputs:

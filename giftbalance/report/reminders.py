@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from giftbalance.errors import InputError
+from giftbalance.household.matches import PendingMatch
 from giftbalance.values.money import show_money
 
 #: Days before an expiry date at which the money is reminded, farthest first.
@@ -117,22 +118,6 @@ class AccountCheck:
     last_checked: date | None
     #: The day the account was added (the count starts there when it was never checked).
     added_on: date
-
-
-@dataclass(frozen=True, slots=True)
-class PendingMatch:
-    """A store-import match the user has not confirmed yet (loaded by the store import)."""
-
-    match_id: int
-    account_id: int
-    account: str
-    currency: str
-    amount: int
-    occurred_on: date
-    #: What was matched, in a few words (``order 112-334 to entry 41``).
-    what: str
-    #: The command that confirms or rejects it.
-    next_step: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,16 +286,18 @@ def match_reminders(matches: Iterable[PendingMatch], today: date) -> list[Remind
             key=f"import_match:{match.match_id}",
             kind="import_match",
             text=(
-                f"{match.account}: the store import matched {show_money(match.amount, match.currency)} "
-                f"of {match.occurred_on.isoformat()} ({match.what}) and it is not confirmed yet "
-                f"({match.next_step})"
+                f"{match.account}: the store import matched need {match.need_id} "
+                f"({match.need}) to {match.item or 'an item'} of order {match.order_id} "
+                f"({show_money(match.amount, match.currency)}"
+                + (f", {match.ordered_on.isoformat()}" if match.ordered_on else "")
+                + f"), not confirmed yet: {match.command}"
             ),
             deadline=today,
             account_id=match.account_id,
             account=match.account,
             amount=match.amount,
             currency=match.currency,
-            day=match.occurred_on,
+            day=match.ordered_on or today,
         )
         for match in matches
     ]

@@ -43,7 +43,7 @@ PAST, CURRENT, FUTURE = "past", "current", "future"
 #: pandas weekly frequency whose bins end on the day before the week's first day.
 WEEKLY_RULE = {"monday": "W-SUN", "sunday": "W-SAT"}
 #: The ledger kinds, as the report groups them (a reversal counts with the entry it undoes).
-MOVEMENTS = ("redeemed", "spent", "adjusted")
+MOVEMENTS = ("redeemed", "spent", "adjusted", "refunded")
 #: The dtype of every money column.
 MONEY: Final[Literal["int64"]] = "int64"
 
@@ -62,7 +62,7 @@ class LedgerRow(NamedTuple):
     """Money that moved on an account on one day in one category: one ledger entry, or the
     sum of several (``entries`` counts them; the loader sums each day in SQL).
 
-    ``category`` is ``redeem``, ``spend`` or ``adjust``; a reversal counts in the category of
+    ``category`` is ``redeem``, ``spend``, ``adjust`` or ``refund``; a reversal counts in the category of
     the entry it reverses (see :func:`ledger_rows`). ``amount`` is signed minor units
     (redemptions positive, spends negative).
     """
@@ -128,6 +128,16 @@ class ReportAccount:
     note: str | None = None
 
 
+class StoreOrderRow(NamedTuple):
+    """A spend or refund of a store order (``amount`` signed: spends negative)."""
+
+    account_id: int
+    occurred_on: date
+    kind: str
+    amount: int
+    order_id: str
+
+
 @dataclass(frozen=True, slots=True)
 class ReportData:
     """Everything :func:`build_report` takes.
@@ -155,6 +165,8 @@ class ReportData:
     expiring: Mapping[int, tuple[ExpiringLot, ...]]
     #: Support contacts whose outcome is still ``pending``.
     pending_contacts: int = 0
+    #: The spends and refunds of store orders dated in the report week.
+    store_orders: Sequence[StoreOrderRow] = ()
     #: Each account's balance before the first row of ``ledger`` (by account id; missing: 0,
     #: ``ledger`` starts at the account's first entry).
     opening: Mapping[int, int] = field(default_factory=dict)
@@ -178,6 +190,8 @@ class WeekBalance:
     adjusted: int
     balance: int
     entries: int
+    #: Money back from store orders (positive), net of reversed refunds.
+    refunded: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +274,10 @@ class AccountReport:
     #: Week by week from the first entry to the report week.
     history: tuple[WeekBalance, ...]
     reminders: tuple[str, ...]
+    #: Money back from store orders during the week (positive).
+    refunded: int = 0
+    #: The week's spends and refunds of store orders, by date, with their order ids.
+    store_orders: tuple[StoreOrderRow, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,7 +310,7 @@ class Report:
 # --------------------------------------------------------------------------------------------
 
 _LEDGER_COLUMNS = list(LedgerRow._fields)
-CATEGORIES = ("redeem", "spend", "adjust")
+CATEGORIES = ("redeem", "spend", "adjust", "refund")
 
 
 def weekly_rule(week_start: str) -> str:
@@ -308,7 +326,7 @@ def ledger_frame(ledger: Sequence[LedgerRow] | pd.DataFrame) -> pd.DataFrame:
 
     Columns: ``account_id``, ``occurred_on`` (datetime64; ISO text and dates are both read),
     ``category``, ``amount``, ``entries``, and ``redeemed``, ``spent`` (positive when money
-    left), ``adjusted``. Raises :class:`ReportError` for an unknown category.
+    left), ``adjusted``, ``refunded``. Raises :class:`ReportError` for an unknown category.
     """
     if isinstance(ledger, pd.DataFrame):
         frame = ledger.loc[:, _LEDGER_COLUMNS].copy()
@@ -328,6 +346,7 @@ def ledger_frame(ledger: Sequence[LedgerRow] | pd.DataFrame) -> pd.DataFrame:
     frame["redeemed"] = np.where((category == "redeem").to_numpy(), amount, zero)
     frame["spent"] = np.where((category == "spend").to_numpy(), -amount, zero)
     frame["adjusted"] = np.where((category == "adjust").to_numpy(), amount, zero)
+    frame["refunded"] = np.where((category == "refund").to_numpy(), amount, zero)
     return frame
 
 
@@ -343,15 +362,15 @@ def weekly_ledger(
     ``frame`` comes from :func:`ledger_frame`. The result has one row per account and week,
     from the week of the first row (of any account, so they line up) to ``last_week``, weeks
     without entries included: a ``(account_id, week)`` index (``week`` is the week's first
-    day) and ``int64`` columns ``redeemed``, ``spent``, ``adjusted``, ``change``, ``balance``
-    (at the week's end, starting from the account's ``opening`` balance) and ``entries``.
-    Rows dated after ``last_week``'s end are left out.
+    day) and ``int64`` columns ``redeemed``, ``spent``, ``adjusted``, ``refunded``, ``change``,
+    ``balance`` (at the week's end, starting from the account's ``opening`` balance) and
+    ``entries``. Rows dated after ``last_week``'s end are left out.
     """
     rule = weekly_rule(week_start)
     ids = list(dict.fromkeys(account_ids))
     last_label = pd.Timestamp(last_week + timedelta(days=6))
     frame = frame[(frame["occurred_on"] <= last_label) & frame["account_id"].isin(ids)]
-    columns = ["redeemed", "spent", "adjusted", "amount", "entries"]
+    columns = ["redeemed", "spent", "adjusted", "refunded", "amount", "entries"]
     if frame.empty:
         first_label = last_label
     else:
@@ -371,7 +390,7 @@ def weekly_ledger(
     weekly.index = pd.MultiIndex.from_arrays(
         [weekly.index.get_level_values("account_id"), weeks], names=["account_id", "week"]
     )
-    return weekly[["redeemed", "spent", "adjusted", "change", "balance", "entries"]]
+    return weekly[["redeemed", "spent", "adjusted", "refunded", "change", "balance", "entries"]]
 
 
 def member_use_frame(purchases: Sequence[PurchaseRow], until: date) -> pd.DataFrame:
@@ -426,12 +445,11 @@ def _offset(day: date, week_start: str) -> int:
 
 def _history(weekly: pd.DataFrame, account_id: int) -> tuple[WeekBalance, ...]:
     rows = weekly.xs(account_id, level="account_id")
-    columns = [rows[name].tolist() for name in ("redeemed", "spent", "adjusted", "balance")]
+    names = ("redeemed", "spent", "adjusted", "balance", "entries", "refunded")
+    columns = [rows[name].tolist() for name in names]
     return tuple(
-        WeekBalance(day.date(), int(r), int(s), int(a), int(b), int(n))
-        for day, r, s, a, b, n in zip(
-            pd.DatetimeIndex(rows.index), *columns, rows["entries"].tolist(), strict=True
-        )
+        WeekBalance(day.date(), int(r), int(s), int(a), int(b), int(n), int(f))
+        for day, r, s, a, b, n, f in zip(pd.DatetimeIndex(rows.index), *columns, strict=True)
     )
 
 
@@ -539,11 +557,12 @@ def build_report(data: ReportData) -> Report:
                 currency=account.currency,
                 store=account.store,
                 note=account.note,
-                opening=this.balance - this.redeemed + this.spent - this.adjusted,
+                opening=this.balance - this.redeemed + this.spent - this.adjusted - this.refunded,
                 closing=this.balance,
                 redeemed=this.redeemed,
                 spent=this.spent,
                 adjusted=this.adjusted,
+                refunded=this.refunded,
                 entries=this.entries,
                 order_week=order_week,
                 order=order,
@@ -572,6 +591,17 @@ def build_report(data: ReportData) -> Report:
                 members=_member_uses(use, account.account_id),
                 history=history,
                 reminders=orders[0].reminders if orders else checkout_reminders(account.name),
+                store_orders=tuple(
+                    sorted(
+                        (
+                            row
+                            for row in data.store_orders
+                            if row.account_id == account.account_id
+                            and data.week <= row.occurred_on <= data.week + timedelta(days=6)
+                        ),
+                        key=lambda row: (row.occurred_on, row.order_id),
+                    )
+                ),
             )
         )
     return Report(

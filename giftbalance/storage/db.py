@@ -87,9 +87,13 @@ def _make_folder(path: Path) -> None:
 
 
 class Database:
-    """One database: an engine plus read and write transactions over it."""
+    """One database: an engine plus read and write transactions over it.
 
-    def __init__(self, url: str, *, migrate: bool = True) -> None:
+    ``pooled`` keeps SQLite connections open between transactions (for a server); commands
+    open one connection and close it.
+    """
+
+    def __init__(self, url: str, *, migrate: bool = True, pooled: bool = False) -> None:
         from sqlalchemy import create_engine, event
         from sqlalchemy.pool import NullPool
 
@@ -108,7 +112,11 @@ class Database:
             except OSError as exc:
                 raise DatabaseError(f"cannot create database {self.path}: {exc.strerror}") from None
         kwargs: dict[str, Any] = {}
-        if self.is_sqlite:
+        if self.is_sqlite and pooled:
+            # A long-running server (giftbalance serve) keeps its connections between requests;
+            # each request still runs its own transactions.
+            kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}
+        elif self.is_sqlite:
             # One connection per command; NullPool keeps no file handle open between commands.
             kwargs["poolclass"] = NullPool
             kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_S}

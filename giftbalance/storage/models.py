@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -26,6 +28,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from giftbalance.values.vocabulary import (
     CHANNELS,
     ENTRY_KINDS,
+    MATCH_STATUSES,
     NEED_STATUSES,
     OUTCOMES,
     PRIORITIES,
@@ -103,6 +106,12 @@ class Entry(Base):
     code_hmac: Mapped[str | None] = mapped_column(String(64), index=True)
     #: For a reversal: the entry it reverses. Unique, so an entry is reversed at most once.
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id"), unique=True)
+    #: The store's order a spend paid for or a refund came back from (``123-1234567-1234567``).
+    order_id: Mapped[str | None] = mapped_column(String(40))
+    #: For an entry a store import logged or linked: the stable key of the store's row (a
+    #: SHA-256 hex digest), unique, so importing the same row again adds nothing. Metadata, like
+    #: ``order_id``: the one pair of columns a link may set on an existing entry.
+    source_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     __table_args__ = (
         CheckConstraint("amount <> 0", name="amount_not_zero"),
@@ -110,6 +119,7 @@ class Entry(Base):
         CheckConstraint(sql_in("kind", ENTRY_KINDS), name="kind_known"),
         Index("ix_entries_account_id_id", "account_id", "id"),
         Index("ix_entries_account_id_occurred_on", "account_id", "occurred_on"),
+        Index("ix_entries_account_id_order_id", "account_id", "order_id"),
         # Finds an account's expiring redemptions without reading its whole history.
         Index(
             "ix_entries_expiring",
@@ -192,14 +202,75 @@ class Purchase(Base):
     __tablename__ = "purchases"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"), unique=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"))
     need_id: Mapped[int] = mapped_column(ForeignKey("needs.id"), index=True)
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     units: Mapped[int] = mapped_column(Integer)
     occurrence: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    #: The store order's item that was the need, when the store import (or ``need bought
+    #: --order``) linked it: its amount is this need's part of a spend that paid for several.
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("order_items.id"))
 
-    __table_args__ = (CheckConstraint("units > 0", name="units_positive"),)
+    __table_args__ = (
+        CheckConstraint("units > 0", name="units_positive"),
+        # A spend buys a need at most once (a store order may buy several needs).
+        UniqueConstraint("entry_id", "need_id", name="uq_purchases_entry_id_need_id"),
+    )
+
+
+class OrderItem(Base):
+    """An item of a store order paid (at least in part) from the gift balance, from the store's
+    order history: kept to name what a spend bought and to match it to needs.
+
+    Only dates, order ids, item names and amounts are kept; never addresses, payment
+    instruments, gift messages or tracking numbers.
+    """
+
+    __tablename__ = "order_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    order_id: Mapped[str] = mapped_column(String(40))
+    ordered_on: Mapped[date] = mapped_column(Date)
+    name: Mapped[str] = mapped_column(String(500))
+    #: Price of one unit before tax, and what the row cost in all (tax, shipping, discounts).
+    unit_price: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    #: The stable key of the store's row (SHA-256 hex): importing it again adds nothing.
+    source_key: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        Index("ix_order_items_account_id_order_id", "account_id", "order_id"),
+    )
+
+
+class NeedMatch(Base):
+    """A need the store import found among an order's items but was not sure of: listed as
+    ``to confirm`` until ``giftbalance need bought ID --order ORDER_ID`` confirms it."""
+
+    __tablename__ = "need_matches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("needs.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    order_id: Mapped[str] = mapped_column(String(40))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("order_items.id"))
+    #: How alike the names are, 0 to 100 (rapidfuzz).
+    score: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="to confirm")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (
+        CheckConstraint(sql_in("status", MATCH_STATUSES), name="status_known"),
+        UniqueConstraint("need_id", "order_id", name="uq_need_matches_need_id_order_id"),
+        Index("ix_need_matches_status", "status"),
+    )
 
 
 class Contact(Base):
@@ -223,6 +294,74 @@ class Contact(Base):
         CheckConstraint(sql_in("channel", CHANNELS), name="channel_known"),
         CheckConstraint(sql_in("outcome", OUTCOMES), name="outcome_known"),
     )
+
+
+class PageLink(Base):
+    """A sign-in link to the household page (``giftbalance serve``): the owner's, or a member's.
+
+    Only the SHA-256 of the link's random secret is stored; the secret itself is printed once.
+    A new link for the same person replaces the secret in place (the old URL stops working,
+    devices already signed in stay signed in); ``revoked_at`` ends the link and every session
+    made with it.
+    """
+
+    __tablename__ = "page_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: ``owner`` (may do everything the page offers) or ``member``.
+    role: Mapped[str] = mapped_column(String(8))
+    #: The member it signs in (``None`` for the owner).
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    #: SHA-256 (hex) of the link's secret.
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The member may add needs for any member, not only for themselves.
+    for_anyone: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (
+        CheckConstraint("role IN ('owner', 'member')", name="role_known"),
+        CheckConstraint(
+            "(role = 'owner' AND member_id IS NULL) OR (role = 'member' AND member_id IS NOT NULL)",
+            name="member_matches_role",
+        ),
+    )
+
+
+class PageSession(Base):
+    """A browser signed in to the household page with a link: its cookie's secret, stored as a
+    SHA-256, and the SHA-256 of its calendar feed's secret."""
+
+    __tablename__ = "page_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("page_links.id"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    feed_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class PageNeed(Base):
+    """A need a member added on the household page: they may edit or remove it while it is open."""
+
+    __tablename__ = "page_needs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("needs.id"), unique=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class PageChanges(Base):
+    """One row: a counter that database triggers raise on every write to the tables whose rows
+    change in place (accounts, members, needs, settings, page links and sessions), so the
+    household page knows when what it computed is out of date (revision 0004)."""
+
+    __tablename__ = "page_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    counter: Mapped[int] = mapped_column(BigInteger)
 
 
 class Reconciliation(Base):

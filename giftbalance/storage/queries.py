@@ -142,7 +142,7 @@ def moved_since(reader: Reader, account_id: int, since: date) -> int:
 
 
 class EntryRow(NamedTuple):
-    """A ledger entry as stored, without its claim code's HMAC (see
+    """A ledger entry as stored, without its claim code's HMAC and its store row's key (see
     :class:`giftbalance.storage.models.Entry`)."""
 
     id: int
@@ -158,6 +158,7 @@ class EntryRow(NamedTuple):
     expires_on: date | None
     code_last4: str | None
     reverses_id: int | None
+    order_id: str | None
 
 
 def log(
@@ -184,7 +185,7 @@ def log(
     sql = (
         "SELECT e.id, e.account_id, e.kind, e.amount, e.currency, e.balance_after, "
         "e.occurred_on, e.recorded_at, e.note, e.giver, e.expires_on, e.code_last4, "
-        "e.reverses_id, a.name FROM entries e JOIN accounts a ON a.id = e.account_id"
+        "e.reverses_id, e.order_id, a.name FROM entries e JOIN accounts a ON a.id = e.account_id"
     )
     if where:
         sql += " WHERE " + " AND ".join(where)
@@ -210,8 +211,9 @@ def log(
             expires_on=to_date(row[10]),
             code_last4=row[11],
             reverses_id=row[12],
+            order_id=row[13],
         )
-        found.append((entry, str(row[13])))
+        found.append((entry, str(row[14])))
     return found
 
 
@@ -340,11 +342,13 @@ def open_need_counts(reader: Reader) -> dict[int, int]:
 
 
 def member_use(reader: Reader) -> list[tuple[str, int]]:
-    """``(member's name, amount of the spend)`` of every purchase for a member whose spend
-    was not reversed (amounts are negative: money left the account)."""
+    """``(member's name, amount)`` of every purchase for a member whose spend was not
+    reversed: the spend's amount, or for a store order that bought several needs, the need's
+    item's part of it (amounts are negative: money left the account)."""
     rows = reader.rows(
-        "SELECT m.name, e.amount FROM members m "
+        "SELECT m.name, coalesce(-i.amount, e.amount) FROM members m "
         "JOIN purchases p ON p.member_id = m.id JOIN entries e ON e.id = p.entry_id "
+        "LEFT JOIN order_items i ON i.id = p.item_id "
         "LEFT JOIN entries r ON r.reverses_id = e.id WHERE r.id IS NULL"
     )
     return [(str(name), int(amount)) for name, amount in rows]
@@ -440,8 +444,9 @@ def needs(
 
 
 #: A purchase as the report reads it: ``(account_id, occurred_on, need_id, need, member,
-#: units, amount, reversed)``: the spend's account, date and amount (positive), the need, who
-#: it was for (as recorded then), and whether the spend was reversed since (the fields of
+#: units, amount, reversed)``: the spend's account, date and amount (positive; for a store
+#: order that bought several needs, the need's item's part of it), the need, who it was for
+#: (as recorded then), and whether the spend was reversed since (the fields of
 #: :class:`giftbalance.report.weekly.PurchaseRow`).
 PurchaseDay = tuple[int, date, int, str, str | None, int, int, bool]
 
@@ -450,8 +455,9 @@ def purchases(reader: Reader, account_ids: Sequence[int], until: date) -> list[P
     """The purchases paid from ``account_ids`` by spends dated up to ``until``, in order."""
     listed, params = _in_list("e.account_id", "a", account_ids)
     rows = reader.rows(
-        "SELECT e.account_id, e.occurred_on, p.need_id, n.name, m.name, p.units, e.amount, "
-        "r.id FROM purchases p JOIN entries e ON e.id = p.entry_id "
+        "SELECT e.account_id, e.occurred_on, p.need_id, n.name, m.name, p.units, "
+        "coalesce(i.amount, -e.amount), r.id FROM purchases p JOIN entries e ON e.id = p.entry_id "
+        "LEFT JOIN order_items i ON i.id = p.item_id "
         "JOIN needs n ON n.id = p.need_id LEFT JOIN members m ON m.id = p.member_id "
         "LEFT JOIN entries r ON r.reverses_id = e.id "
         f"WHERE e.occurred_on <= :until AND {listed} ORDER BY p.id",
@@ -461,7 +467,34 @@ def purchases(reader: Reader, account_ids: Sequence[int], until: date) -> list[P
     for account_id, occurred_on, need_id, need, member, units, amount, reversal in rows:
         day = to_date(occurred_on)
         assert day is not None
-        found.append((account_id, day, need_id, need, member, units, -amount, reversal is not None))
+        found.append(
+            (account_id, day, need_id, need, member, units, int(amount), reversal is not None)
+        )
+    return found
+
+
+#: A spend or refund of a store order: ``(account_id, occurred_on, kind, amount, order_id)``
+#: (the fields of :class:`giftbalance.report.weekly.StoreOrderRow`; spends negative).
+StoreOrderDay = tuple[int, date, str, int, str]
+
+
+def store_orders(
+    reader: Reader, account_ids: Sequence[int], first: date, last: date
+) -> list[StoreOrderDay]:
+    """The spends and refunds of store orders of ``account_ids`` dated from ``first`` to
+    ``last``, in ledger order (the index on the account and date finds them)."""
+    listed, params = _in_list("account_id", "a", account_ids)
+    rows = reader.rows(
+        "SELECT account_id, occurred_on, kind, amount, order_id FROM entries "
+        f"WHERE {listed} AND order_id IS NOT NULL AND kind IN ('spend', 'refund') "
+        "AND occurred_on >= :first AND occurred_on <= :last ORDER BY id",
+        {**params, "first": first, "last": last},
+    )
+    found: list[StoreOrderDay] = []
+    for account_id, occurred_on, kind, amount, order_id in rows:
+        day = to_date(occurred_on)
+        assert day is not None
+        found.append((int(account_id), day, str(kind), int(amount), str(order_id or "")))
     return found
 
 

@@ -1,4 +1,4 @@
-"""User settings kept in the database: ``week_start`` and ``default_account``."""
+"""User settings kept in the database: ``week_start``, ``default_account`` and ``page_url``."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ if TYPE_CHECKING:
 
     from giftbalance.storage.reader import Reader
 
-DEFAULTS: dict[str, str] = {"week_start": "monday", "default_account": ""}
+DEFAULTS: dict[str, str] = {"week_start": "monday", "default_account": "", "page_url": ""}
 DESCRIPTIONS = {
     "week_start": "first day of the week for plans and reports (monday or sunday)",
     "default_account": "account used when a command is given no --account",
+    "page_url": "the household page's address that member sign-in links start with",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from datetime import date, datetime, timedelta
@@ -113,3 +114,67 @@ def week_start(day: date, first_weekday: str = "monday") -> date:
         raise DateError(f"week start must be one of {', '.join(WEEKDAYS)}")
     offset = day.weekday() if first_weekday == "monday" else (day.weekday() + 1) % 7
     return day - timedelta(days=offset)
+
+
+def parse_local_date(text: str, locale: str) -> date:
+    """A date as a store's page writes it in ``locale`` (a Babel locale): ``November 25, 2026``
+    (en_US), ``25 November 2026`` (en_GB), ``25.11.2026`` (de_DE), ``2026年11月25日`` (ja_JP).
+
+    Month names (full or abbreviated) are the locale's own, from Babel's data; the order of
+    day, month and year is the locale's, and the year must be written in full. Raises
+    :class:`DateError`.
+    """
+    return _local_date(" ".join(text.split()) if isinstance(text, str) else "", locale)
+
+
+@functools.lru_cache(maxsize=4096)
+def _local_date(raw: str, locale: str) -> date:
+    """:func:`parse_local_date` of whitespace-folded text (dates repeat: each is read once)."""
+    from babel.dates import parse_date as babel_parse_date
+
+    names = _month_numbers(locale)
+    unknown: list[str] = []
+    months: list[int] = []
+
+    def month(match: re.Match[str]) -> str:
+        word = match[0].casefold().rstrip(".")
+        if word in names:
+            months.append(names[word])
+            return " "
+        unknown.append(match[0])
+        return match[0]
+
+    numeric = re.sub(r"[^\W\d_]+\.?", month, raw)
+    # What is left must be numbers and the locale's punctuation (年, 月, 日 too).
+    numbers = re.findall(r"\d+", numeric)
+    if unknown and not all(word in "年月日" for word in unknown):
+        raise DateError(f"not a date: {_shown(raw)} (unknown word {unknown[0]!r})")
+    if len(numbers) + len(months) != 3 or len(months) > 1 or not any(len(n) == 4 for n in numbers):
+        raise DateError(f"not a date: {_shown(raw)} (expected day, month and a four-digit year)")
+    try:
+        if months:
+            # A month written as a word: the four-digit number is the year, the other the day.
+            year = next(n for n in numbers if len(n) == 4)
+            day = next(n for n in numbers if n is not year)
+            value = date(int(year), months[0], int(day))
+        else:
+            value = babel_parse_date(numeric, locale=locale, format="short")
+    except (ValueError, IndexError, StopIteration):
+        raise DateError(f"not a date: {_shown(raw)}") from None
+    if str(value.year) not in numbers:
+        raise DateError(f"not a date: {_shown(raw)}")
+    _check_year(value, raw)
+    return value
+
+
+@functools.lru_cache(maxsize=32)
+def _month_numbers(locale: str) -> dict[str, int]:
+    """The locale's month names, full and abbreviated, case-folded, to their numbers."""
+    from babel.dates import get_month_names
+
+    names: dict[str, int] = {}
+    for width in ("wide", "abbreviated"):
+        for context in ("format", "stand-alone"):
+            for number, name in get_month_names(width, context, locale=locale).items():
+                names[name.casefold().rstrip(".")] = number
+    return names

@@ -8,6 +8,7 @@ has to round (sales tax) the rounding mode is named at the call.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -313,3 +314,73 @@ def tax_on(amount: Money, rate_percent: Decimal, rounding: str = ROUND_HALF_UP) 
     """Sales tax on ``amount`` at ``rate_percent``, rounded to a minor unit with ``rounding``."""
     exact = Decimal(amount.minor) * rate_percent / Decimal(100)
     return Money(int(exact.quantize(Decimal(1), rounding=rounding)), amount.currency)
+
+
+_STORABLE = 2**63 - 1
+_MINUS_SIGNS = ("-", "−", "–")  # hyphen-minus, minus sign, en dash (pages use all three)
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+
+
+def parse_local_money(text: str, currency: Currency, locale: str) -> Money:
+    """A signed amount as a store's page writes it in ``locale`` (a Babel locale such as
+    ``de_DE``): ``$25.00``, ``-$38.10``, ``£12.50``, ``-12,50 €``, ``-￥1,650``.
+
+    The currency's symbols and code are those Babel knows for ``locale`` and for English; the
+    number is read by Babel with the locale's separators, strictly (``1.234,50`` in German,
+    ``1,650`` in Japanese). Refuses another currency's symbol, more decimals than ``currency``
+    has, zero and anything that is not an amount. Raises :class:`MoneyError`.
+    """
+    if not isinstance(text, str):
+        raise MoneyError(f"not an amount in {currency}: {_shown(text)}")
+    return Money(_local_minor(text, currency, locale), currency)
+
+
+@functools.lru_cache(maxsize=8192)
+def _local_minor(text: str, currency: Currency, locale: str) -> int:
+    """:func:`parse_local_money`'s minor units (amounts repeat: each text is read once)."""
+    from babel.numbers import NumberFormatError, parse_decimal
+
+    digits = currency_digits(currency)
+    raw = _SPACES.sub("", text)
+    negative = raw[:1] in _MINUS_SIGNS
+    if raw[:1] in (*_MINUS_SIGNS, "+"):
+        raw = raw[1:]
+    for symbol in _currency_symbols(currency, locale):
+        if raw.startswith(symbol):
+            raw = raw[len(symbol) :]
+            break
+        if raw.endswith(symbol):
+            raw = raw[: -len(symbol)]
+            break
+    if raw[:1] in _MINUS_SIGNS and not negative:
+        negative, raw = True, raw[1:]  # $-38.10
+    if not raw or not raw[0].isdigit() or not raw[-1].isdigit():
+        raise MoneyError(f"not an amount in {currency}: {_shown(text)}")
+    try:
+        value = parse_decimal(raw, locale=locale, strict=True)
+    except NumberFormatError:
+        raise MoneyError(f"not an amount in {currency}: {_shown(text)}") from None
+    if not value.is_finite() or value != value.quantize(Decimal(1).scaleb(-digits)):
+        places = "no decimal places" if digits == 0 else f"{digits} decimal places"
+        raise MoneyError(f"{currency} has {places}: {_shown(text)}")
+    minor = int(value.scaleb(digits))
+    if minor == 0:
+        raise MoneyError(f"amount must not be zero: {_shown(text)}")
+    if minor > _STORABLE:  # a store's page is not a typo: only what a column holds limits it
+        raise MoneyError(f"amount too large to store: {_shown(text)}")
+    return -minor if negative else minor
+
+
+@functools.lru_cache(maxsize=64)
+def _currency_symbols(currency: Currency, locale: str) -> tuple[str, ...]:
+    """How ``currency`` may be written beside an amount in ``locale``, longest first."""
+    from babel.numbers import get_currency_symbol
+
+    symbols = {
+        currency,
+        get_currency_symbol(currency, locale=locale),
+        get_currency_symbol(currency, locale="en"),
+    }
+    if currency == "JPY":
+        symbols |= {"¥", "￥", "円"}
+    return tuple(sorted(symbols, key=len, reverse=True))

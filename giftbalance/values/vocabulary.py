@@ -19,6 +19,21 @@ NEED_STATUSES: tuple[str, ...] = ("open", "bought", "removed")
 #: How a support contact happened, and where it stands.
 CHANNELS: tuple[str, ...] = ("chat", "phone", "email")
 OUTCOMES: tuple[str, ...] = ("pending", "refused", "reversed", "credited", "other")
+#: A need the store import matched to an ordered item: unsure (``to confirm``, until
+#: ``giftbalance need bought ID --order ORDER_ID``) or confirmed by hand.
+MATCH_STATUSES: tuple[str, ...] = ("to confirm", "confirmed")
+#: How each store writes dates and amounts on its pages (a Babel locale), by the store's name.
+STORE_LOCALES: dict[str, str] = {
+    "amazon.com": "en_US",
+    "amazon.ca": "en_CA",
+    "amazon.com.au": "en_AU",
+    "amazon.co.uk": "en_GB",
+    "amazon.de": "de_DE",
+    "amazon.fr": "fr_FR",
+    "amazon.it": "it_IT",
+    "amazon.es": "es_ES",
+    "amazon.co.jp": "ja_JP",
+}
 
 
 def sql_in(column: str, words: tuple[str, ...]) -> str:

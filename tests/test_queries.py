@@ -230,6 +230,17 @@ def test_what_the_expiring_lots_replay_reads(readers: tuple[list[Reader], Any]) 
         assert used("next_reversal")(reader, [], 0) is None
 
 
+def test_the_expiring_lookup_uses_the_partial_index(readers: tuple[list[Reader], Any]) -> None:
+    """Whatever SQLite's planner prefers, the lookup of the next expiring redemption reads the
+    partial index of expiring redemptions, not every entry of the account."""
+    for reader in readers[0]:
+        if reader.dialect == "sqlite":
+            plan = reader.rows(
+                "EXPLAIN QUERY PLAN " + queries.NEXT_EXPIRING, {"account_id": 1, "after": 0}
+            )
+            assert "ix_entries_expiring" in " ".join(str(row[-1]) for row in plan), plan
+
+
 def test_the_ledger_summed_per_day(readers: tuple[list[Reader], Any]) -> None:
     found, session = readers
     every = list(session.scalars(select(Entry)))

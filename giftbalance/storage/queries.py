@@ -237,14 +237,21 @@ def lot_events(reader: Reader, account_id: int, start: int, count: int) -> list[
     return [LotEvent(r[0], r[1], r[2], to_date(r[3]), r[4]) for r in rows]
 
 
+#: The account's first redemption with an expiry date after entry ``:after``. ``+id`` keeps
+#: SQLite from reading it off the index of all the account's entries (which it prefers when
+#: ``id`` may bound a range: a scan of the whole account when no redemption expires), so it
+#: uses the partial index ``ix_entries_expiring`` that holds only these; on PostgreSQL ``+id``
+#: is just ``id``. tests/test_queries.py checks the plan.
+NEXT_EXPIRING = (
+    "SELECT min(id) FROM entries WHERE account_id = :account_id "
+    "AND expires_on IS NOT NULL AND +id > :after"
+)
+
+
 def next_expiring(reader: Reader, account_id: int, after: int) -> int | None:
     """The id of the account's first redemption with an expiry date after entry ``after``
-    (the partial index ``ix_entries_expiring`` holds only those)."""
-    value = reader.scalar(
-        "SELECT min(id) FROM entries WHERE account_id = :account_id "
-        "AND expires_on IS NOT NULL AND id > :after",
-        {"account_id": account_id, "after": after},
-    )
+    (one lookup in the partial index ``ix_entries_expiring``, whatever the ledger's length)."""
+    value = reader.scalar(NEXT_EXPIRING, {"account_id": account_id, "after": after})
     return None if value is None else int(value)
 
 

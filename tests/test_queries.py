@@ -241,6 +241,33 @@ def test_the_expiring_lookup_uses_the_partial_index(readers: tuple[list[Reader],
             assert "ix_entries_expiring" in " ".join(str(row[-1]) for row in plan), plan
 
 
+class Explaining(Reader):
+    """A reader that keeps SQLite's plan of every query it is given, and answers nothing."""
+
+    dialect = "sqlite"
+
+    def __init__(self, inner: Reader) -> None:
+        self.inner = inner
+        self.plans: list[list[Any]] = []
+
+    def rows(self, sql: str, params: Any = None) -> list[Any]:
+        self.plans.append(self.inner.rows("EXPLAIN QUERY PLAN " + sql, params))
+        return []
+
+
+def test_the_purchases_are_read_from_purchases_not_from_every_entry(
+    readers: tuple[list[Reader], Any],
+) -> None:
+    """The report's purchases start from the purchases table (a few rows): walking every entry
+    of the accounts to find their purchases costs a scan of the ledger."""
+    for reader in readers[0]:
+        if reader.dialect == "sqlite":
+            explaining = Explaining(reader)
+            queries.purchases(explaining, [1, 2], date(2026, 12, 31))
+            first_step = str(explaining.plans[0][0][-1])
+            assert first_step.startswith("SCAN p"), explaining.plans
+
+
 def test_the_ledger_summed_per_day(readers: tuple[list[Reader], Any]) -> None:
     found, session = readers
     every = list(session.scalars(select(Entry)))

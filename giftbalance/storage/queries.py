@@ -462,12 +462,15 @@ def purchases(reader: Reader, account_ids: Sequence[int], until: date) -> list[P
     """The purchases paid from ``account_ids`` by spends dated up to ``until``, in order."""
     listed, params = _in_list("e.account_id", "a", account_ids)
     rows = reader.rows(
+        # CROSS JOIN: SQLite keeps purchases (a few) as the outer loop instead of walking
+        # every entry of the accounts to look for their purchases; on PostgreSQL it is the
+        # same inner join.
         "SELECT e.account_id, e.occurred_on, p.need_id, n.name, m.name, p.units, "
-        "coalesce(i.amount, -e.amount), r.id FROM purchases p JOIN entries e ON e.id = p.entry_id "
+        "coalesce(i.amount, -e.amount), r.id FROM purchases p CROSS JOIN entries e "
         "LEFT JOIN order_items i ON i.id = p.item_id "
         "JOIN needs n ON n.id = p.need_id LEFT JOIN members m ON m.id = p.member_id "
         "LEFT JOIN entries r ON r.reverses_id = e.id "
-        f"WHERE e.occurred_on <= :until AND {listed} ORDER BY p.id",
+        f"WHERE e.id = p.entry_id AND e.occurred_on <= :until AND {listed} ORDER BY p.id",
         {**params, "until": until},
     )
     found: list[PurchaseDay] = []

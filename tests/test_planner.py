@@ -476,6 +476,7 @@ def test_plan_to_dict_has_the_documented_shape_and_survives_json() -> None:
     assert set(first) == {
         "account_id", "account", "currency", "balance", "budget", "orders", "gift_card",
         "leftover", "unplanned", "late", "expiring_unused", "spent_by_priority",
+        "proven_optimal",
     }  # fmt: skip
     order = first["orders"][0]
     assert set(order) == {"week", "lines", "total", "balance_after", "reminders"}

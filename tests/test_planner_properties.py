@@ -376,3 +376,158 @@ def test_select_units_is_exact_and_prefers_earlier_items(
         ):
             best_total, best_units = max((best_total, best_units), (spend, candidate))
     assert (total, units) == (best_total, best_units)
+
+
+# --- several accounts and expiring money, against a brute force over every assignment --------
+
+CURRENCIES = ("USD", "EUR", "GBP")
+STORES = ("amazon.com", "target.com", "")
+MAX_JOINT_UNITS = 7
+
+
+@st.composite
+def joint_instance(draw: st.DrawFn) -> Instance:
+    """1-3 accounts in 1-3 currencies, some with expiring money; pinned, store-specific and free
+    needs, some recurring weekly so that occurrences fall before and after an expiry; no cap."""
+    weeks = draw(st.integers(1, 3))
+    accounts = []
+    for account_id in range(1, draw(st.integers(1, 3)) + 1):
+        balance = draw(st.integers(0, 5_000))
+        lots = tuple(
+            ExpiringLot(
+                draw(st.sampled_from([balance, balance // 2]) | st.integers(0, balance)),
+                START + timedelta(days=draw(st.integers(1, 7 * weeks))),
+            )
+            for _ in range(draw(st.integers(0, 2)))
+        )
+        accounts.append(
+            PlanAccount(
+                account_id=account_id,
+                name=draw(st.sampled_from(["a", "b"])) + str(account_id),
+                currency=draw(st.sampled_from(CURRENCIES[: draw(st.integers(1, 3))])),
+                store=draw(st.sampled_from(STORES)),
+                tax_rate=draw(st.sampled_from(RATES)),
+                balance=balance,
+                gift_card_minimum=100,
+                expiring=lots,
+            )
+        )
+    needs: list[PlanNeed] = []
+    units_left = MAX_JOINT_UNITS
+    for need_id in range(1, draw(st.integers(1, 6)) + 1):
+        quantity = draw(st.integers(1, 2))
+        rule = next_date = None
+        if draw(st.booleans()):
+            first = START + timedelta(days=draw(st.integers(0, 7 * weeks - 1)))
+            if quantity * len(weekly_dates(first, weeks)) <= units_left:
+                rule, next_date = "FREQ=WEEKLY", first
+        units = quantity * (len(weekly_dates(next_date, weeks)) if next_date else 1)
+        if units > units_left:
+            break
+        units_left -= units
+        needs.append(
+            PlanNeed(
+                need_id=need_id,
+                name=f"need {need_id}",
+                for_member=None,
+                priority=draw(st.sampled_from(PRIORITIES)),
+                unit_price=draw(st.integers(0, 3_000) | st.sampled_from([700, 1_000, 1_400])),
+                currency=draw(st.sampled_from([a.currency for a in accounts])),
+                quantity=quantity,
+                need_by=None,
+                created_at=datetime(2026, 1, 1) + timedelta(days=draw(st.integers(0, 2))),
+                account_id=draw(st.sampled_from([None, None, *[a.account_id for a in accounts]])),
+                store=draw(st.sampled_from([None, None, "amazon.com", "target.com"])),
+                rule=rule,
+                next_date=next_date,
+            )
+        )
+    options = PlanOptions(start=START, weeks=weeks, gift_card=draw(st.booleans()))
+    return Instance(tuple(accounts), tuple(needs), options)
+
+
+def may_buy(account: PlanAccount, need: PlanNeed) -> bool:
+    stores = {(need.store or "").strip().casefold(), account.store.strip().casefold()}
+    return (
+        need.account_id in (None, account.account_id)
+        and need.currency == account.currency
+        and (len(stores) == 1 or "" in stores)
+    )
+
+
+def pays(account: PlanAccount, spend_per_week: dict[date, int]) -> bool:
+    """Whether each week's spend can be paid from money alive on its first day."""
+    amounts: list[int] = []
+    expiries: list[date] = []
+    for lot in sorted(account.expiring, key=lambda lot: lot.expires_on):
+        amounts.append(min(lot.amount, account.balance - sum(amounts)))
+        expiries.append(lot.expires_on)
+    amounts.append(account.balance - sum(amounts))
+    expiries.append(date.max)
+    for week in sorted(spend_per_week):
+        due = spend_per_week[week]
+        for i, expires in enumerate(expiries):
+            if expires > week:
+                used = min(amounts[i], due)
+                amounts[i] -= used
+                due -= used
+        if due:
+            return False
+    return True
+
+
+def joint_brute_force(instance: Instance, currency: str) -> tuple[int, ...]:
+    """The best spend per priority, over every assignment of each unit to an account that may
+    buy it, or to none; a unit is bought in the week of its occurrence (plain needs: the first)."""
+    accounts = [a for a in instance.accounts if a.currency == currency]
+    choices = []  # per (need, occurrence): every way to split its units over the accounts
+    for need in instance.needs:
+        days = weekly_dates(need.next_date, instance.options.weeks) if need.next_date else [START]
+        able = [a for a in accounts if may_buy(a, need)]
+        for day in days:
+            week = START + timedelta(days=7 * ((day - START).days // 7))
+            splits = [
+                split
+                for split in itertools.product(range(need.quantity + 1), repeat=len(able))
+                if sum(split) <= need.quantity
+            ]
+            choices.append((need, week, able, splits))
+    best = (0, 0, 0, 0)
+    for combination in itertools.product(*(splits for *_, splits in choices)):
+        spend = {a.account_id: {} for a in accounts}  # type: dict[int, dict[date, int]]
+        vector = [0, 0, 0, 0]
+        for (need, week, able, _), split in zip(choices, combination, strict=True):
+            for account, units in zip(able, split, strict=True):
+                if units:
+                    cost = units * unit_cost(need.unit_price, account.tax_rate)
+                    weekly = spend[account.account_id]
+                    weekly[week] = weekly.get(week, 0) + cost
+                    vector[PRIORITIES.index(need.priority)] += cost
+        if tuple(vector) > best and all(pays(a, spend[a.account_id]) for a in accounts):
+            best = tuple(vector)
+    return best
+
+
+@settings(max_examples=300, deadline=None)
+@given(joint_instance(), st.randoms(use_true_random=False))
+def test_joint_plans_reach_the_brute_force_optimum_per_currency(
+    instance: Instance, rng: random.Random
+) -> None:
+    plan = make_plan(instance.accounts, instance.needs, instance.options)
+    check_invariants(plan, instance)
+    by_id = {a.account_id: a for a in instance.accounts}
+    for currency in {a.currency for a in instance.accounts}:
+        spent = tuple(
+            sum(
+                result.spent_by_priority[level]
+                for result in plan.accounts
+                if by_id[result.account_id].currency == currency
+            )
+            for level in PRIORITIES
+        )
+        assert spent == joint_brute_force(instance, currency)
+    assert all(result.proven_optimal for result in plan.accounts)
+    accounts, needs = list(instance.accounts), list(instance.needs)
+    rng.shuffle(accounts)
+    rng.shuffle(needs)
+    assert make_plan(accounts, needs, instance.options) == plan

@@ -130,8 +130,7 @@ def _account_select(
             position += 1
         if position < len(items):
             limits[position] = min(limits.get(position, room[week]), room[week])
-    budget = min(limits.values()) if 0 in limits else room[weeks[0]]
-    total, chosen = select_units(items, budget, limits)
+    total, chosen = select_units(items, limits[0], limits)
     units = [0] * len(candidates)
     for i, count in zip(order, chosen, strict=True):
         units[i] = count

@@ -37,7 +37,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from giftbalance.plan.subsetsum import select_units
+from giftbalance.plan.subsetsum import best_total, select_units
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,31 +163,83 @@ def _bounds(group: _Group) -> list[int]:
     return bounds
 
 
-def _construct(group: _Group) -> tuple[dict[tuple[int, int], int], list[int]]:
-    """Level by level, accounts in order, each taking the exact best it can from what is left."""
-    left = [unit.quantity for unit in group.units]
-    rooms = [
-        {week: group.limit(a, week) for week in weeks} for a, weeks in enumerate(group.thresholds)
+def _level_bound(group: _Group, level: int, spent: int) -> int:
+    """A bound on one level's spend once the levels before it spend ``spent``: the best subset
+    sum, within the money all accounts have left together, of the level's units at any account's
+    cost (a relaxation: each account's price of a unit counts as a unit of its own)."""
+    room = sum(group.limit(a, weeks[0]) for a, weeks in enumerate(group.thresholds) if weeks)
+    items = [
+        (o.cost, group.units[o.unit].quantity)
+        for options in group.options
+        for o in options
+        if o.level == level and o.cost
     ]
-    units: dict[tuple[int, int], int] = {}
-    spend = [0] * group.levels
-    for level in range(group.levels):
-        for a, options in enumerate(group.options):
+    return best_total(items, max(0, room - spent))
+
+
+class _State:
+    """A selection being built: units per (unit, account), what is left of each unit and of each
+    account's limits, and the spend per level."""
+
+    def __init__(self, group: _Group) -> None:
+        self.group = group
+        self.units: dict[tuple[int, int], int] = {}
+        self.left = [unit.quantity for unit in group.units]
+        self.rooms = [
+            {week: group.limit(a, week) for week in weeks}
+            for a, weeks in enumerate(group.thresholds)
+        ]
+        self.spend = [0] * group.levels
+
+    def copy(self) -> _State:
+        other = _State.__new__(_State)
+        other.group = self.group
+        other.units = dict(self.units)
+        other.left = list(self.left)
+        other.rooms = [dict(room) for room in self.rooms]
+        other.spend = list(self.spend)
+        return other
+
+    def take(self, o: _Option, count: int) -> None:
+        self.units[o.unit, o.account] = self.units.get((o.unit, o.account), 0) + count
+        self.left[o.unit] -= count
+        for week in self.rooms[o.account]:
+            if o.release >= week:
+                self.rooms[o.account][week] -= count * o.cost
+        self.spend[o.level] += count * o.cost
+
+    def fill(self, level: int, accounts: Sequence[int]) -> None:
+        """Accounts in the given order each take the exact best they can at ``level``."""
+        for a in accounts:
             candidates = [
-                (o, left[o.unit]) for o in options if o.level == level and left[o.unit] > 0
+                (o, self.left[o.unit])
+                for o in self.group.options[a]
+                if o.level == level and self.left[o.unit] > 0
             ]
-            if not candidates:
-                continue
-            total, chosen = _account_select(group, a, candidates, rooms[a])
-            for (o, _), count in zip(candidates, chosen, strict=True):
-                if count:
-                    units[o.unit, a] = units.get((o.unit, a), 0) + count
-                    left[o.unit] -= count
-                    for week in rooms[a]:
-                        if o.release >= week:
-                            rooms[a][week] -= count * o.cost
-            spend[level] += total
-    return units, spend
+            if candidates:
+                _, chosen = _account_select(self.group, a, candidates, self.rooms[a])
+                for (o, _), count in zip(candidates, chosen, strict=True):
+                    if count:
+                        self.take(o, count)
+
+
+def _orders(group: _Group) -> list[list[int]]:
+    """The account orders a construction tries: the given order first; then the accounts whose
+    units cost the most first (spend counts tax, so a unit bought where its tax is highest counts
+    for more), the given order breaking ties."""
+    given = list(range(len(group.accounts)))
+    rates = sorted(given, key=lambda a: -_rate(group, a))
+    return [given] if rates == given else [given, rates]
+
+
+def _rate(group: _Group, a: int) -> float:
+    """How much an account's costs run above the cheapest account's, on the units they share."""
+    cheapest: dict[int, int] = {}
+    for options in group.options:
+        for o in options:
+            cheapest[o.unit] = min(cheapest.get(o.unit, o.cost), o.cost)
+    mine = [(o.cost, cheapest[o.unit]) for o in group.options[a] if o.cost]
+    return sum(cost for cost, _ in mine) / max(1, sum(low for _, low in mine))
 
 
 def select_jointly(units: Sequence[JointUnit], accounts: Sequence[JointAccount]) -> JointSelection:
@@ -195,22 +247,40 @@ def select_jointly(units: Sequence[JointUnit], accounts: Sequence[JointAccount])
     docstring). ``units`` come in order of preference (earlier units win ties) and ``accounts``
     in account order (earlier accounts pay when there is a choice)."""
     group = _Group(units, accounts)
-    chosen, spend = _construct(group)
     bounds = _bounds(group)
+    orders = _orders(group)
+    state = _State(group)
+    proven, method = True, "bounds"
     reached = 0
-    first_open = None
     for level in range(group.levels):
-        reached += spend[level]
-        if reached < bounds[level]:
-            first_open = level
-            break
-    if first_open is None:
-        return JointSelection(chosen, tuple(spend), True, "bounds")
+        best: _State | None = None
+        for order in orders:
+            attempt = state.copy()
+            attempt.fill(level, order)
+            if best is None or attempt.spend[level] > best.spend[level]:
+                best = attempt
+            if reached + attempt.spend[level] >= bounds[level]:
+                break
+        assert best is not None
+        bound = bounds[level]
+        if reached + best.spend[level] < bound:
+            bound = min(bound, reached + _level_bound(group, level, reached))
+        if reached + best.spend[level] < bound:
+            from giftbalance.plan.solver import solve_level
 
-    from giftbalance.plan.solver import solve_levels
-
-    solved, solved_spend, proven = solve_levels(group, chosen, spend, first_open, bounds)
-    return JointSelection(_reselect(group, solved), tuple(solved_spend), proven, "solver")
+            method = "solver"
+            solved, exact = solve_level(group, best.units, best.spend, level, bound)
+            proven = proven and exact
+            best = _State(group)
+            for a, options in enumerate(group.options):
+                for o in options:
+                    count = solved.get((o.unit, a), 0)
+                    if count:
+                        best.take(o, count)
+        state = best
+        reached += state.spend[level]
+    chosen = state.units if method == "bounds" else _reselect(group, state.units)
+    return JointSelection(chosen, tuple(state.spend), proven, method)
 
 
 def _reselect(group: _Group, solved: Mapping[tuple[int, int], int]) -> dict[tuple[int, int], int]:

@@ -144,3 +144,18 @@ def select_units(
         units[i] = take
         target -= take * cost
     return best, tuple(units)
+
+
+def best_total(items: Sequence[tuple[int, int]], budget: int) -> int:
+    """The largest sum of ``units * unit_cost`` over ``items`` (``(unit_cost, quantity)``) that
+    is at most ``budget``: :func:`select_units`' best total, without reading off the choice."""
+    if budget < 0 or any(cost < 0 or quantity < 0 for cost, quantity in items):
+        raise PlanError("costs, quantities and the budget must not be negative")
+    mask = (1 << (budget + 1)) - 1
+    reach = 1
+    for cost, quantity in items:
+        if cost and quantity:
+            reach = _with_item(reach, cost, min(quantity, budget // cost), mask)
+            if reach >> budget:
+                return budget
+    return reach.bit_length() - 1

@@ -585,11 +585,23 @@ def _account_state(
             if price not in taxes:
                 taxes[price] = tax_on(Money(price, account.currency), account.tax_rate).minor
             items.append(_Item(slot, price + taxes[price], taxes[price]))
-    limits = tuple(
-        alive if cap is None else min(alive, cap * (options.weeks - week))
-        for week, alive in enumerate(funds.alive)
-    )
-    return _Account(index, account, lots, funds, budget, limit, items, limits)
+    return _Account(index, account, lots, funds, budget, limit, items, _limits(funds, cap))
+
+
+def _limits(funds: _Funds, cap: int | None) -> tuple[int, ...]:
+    """Per week ``k``: the most the orders of week ``k`` and later can spend together. Without a
+    cap, the money alive in week ``k``. With one, the weeks before any later week ``j`` hold at
+    most ``cap`` each, and from ``j`` on only the money alive in week ``j`` can pay."""
+    weeks = len(funds.alive)
+    if cap is None:
+        return tuple(funds.alive)
+    limits = [0] * weeks
+    best = None
+    for week in range(weeks - 1, -1, -1):
+        # best: the least over j >= week of cap * (j - week) + alive[j], built from the end.
+        best = funds.alive[week] if best is None else min(funds.alive[week], best + cap)
+        limits[week] = min(best, cap * (weeks - week))
+    return tuple(limits)
 
 
 def _groups(states: list[_Account]) -> list[list[_Account]]:

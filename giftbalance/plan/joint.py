@@ -242,10 +242,14 @@ def _rate(group: _Group, a: int) -> float:
     return sum(cost for cost, _ in mine) / max(1, sum(low for _, low in mine))
 
 
-def select_jointly(units: Sequence[JointUnit], accounts: Sequence[JointAccount]) -> JointSelection:
+def select_jointly(
+    units: Sequence[JointUnit], accounts: Sequence[JointAccount], *, exact: bool = True
+) -> JointSelection:
     """The lexicographic optimum of spend per level over ``accounts`` together (see the module
     docstring). ``units`` come in order of preference (earlier units win ties) and ``accounts``
-    in account order (earlier accounts pay when there is a choice)."""
+    in account order (earlier accounts pay when there is a choice). With ``exact=False`` the
+    solver is never called: a level the construction cannot prove stays as constructed, and
+    ``proven`` says whether every level was proven."""
     group = _Group(units, accounts)
     bounds = _bounds(group)
     orders = _orders(group)
@@ -265,7 +269,9 @@ def select_jointly(units: Sequence[JointUnit], accounts: Sequence[JointAccount])
         bound = bounds[level]
         if reached + best.spend[level] < bound:
             bound = min(bound, reached + _level_bound(group, level, reached))
-        if reached + best.spend[level] < bound:
+        if reached + best.spend[level] < bound and not exact:
+            proven = False
+        elif reached + best.spend[level] < bound:
             from giftbalance.plan.solver import solve_level
 
             method = "solver"

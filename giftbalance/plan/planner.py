@@ -214,8 +214,9 @@ class AccountPlan:
     #: What the selection could spend: the balance that does not expire before the first week,
     #: and with a weekly cap at most ``cap * weeks``.
     budget: int = 0
-    #: False only when the exact solver stopped at its limit before proving the selection of
-    #: this account's group optimal (the plan is then the best it found).
+    #: Whether the spend per priority of this account's group is proven the best possible. False
+    #: when the exact solver stopped at its limit, and with a weekly cap when packing into weeks
+    #: dropped selected units or the accounts could not be shown optimal together.
     proven_optimal: bool = True
 
 
@@ -287,6 +288,8 @@ class _Account:
     limits: tuple[int, ...]
     proven: bool = True
     misses: list[tuple[_Slot, str, int]] = field(default_factory=list)
+    #: The schedule: (week, item, units).
+    placed: list[tuple[int, _Item, int]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -639,7 +642,80 @@ def _select_alone(state: _Account, cap: int | None) -> None:
             state.misses.append((item.slot, reason, units))
 
 
-def _select_together(group: list[_Account], cap: int | None) -> None:
+def _schedule_state(state: _Account) -> None:
+    """Place the account's selected units into weeks; units no week can take are misses, and
+    a plan that drops selected units is not proven optimal."""
+    misses: dict[int, list[tuple[str, int]]] = {}
+    state.placed = _schedule(state.items, state.funds, misses)
+    for item in state.items:
+        for reason, units in misses.get(id(item.slot), []):
+            state.misses.append((item.slot, reason, units))
+            state.proven = False
+
+
+def _plan_capped(group: list[_Account], cap: int) -> None:
+    """With a weekly cap, packing into weeks is a heuristic: plan the group both ways, together
+    (the joint selection within what each week's money and the cap allow from it on, without the
+    solver) and one account after the other (each taking its exact best of what is left, as before
+    the joint plan), and keep the one that spends more per priority (together, if equal)."""
+    slots = {id(item.slot): item.slot for state in group for item in state.items}
+    remaining = {key: slot.remaining for key, slot in slots.items()}
+
+    def reset() -> None:
+        for key, slot in slots.items():
+            slot.remaining = remaining[key]
+        for state in group:
+            state.funds.spend = [0] * len(state.funds.spend)
+            state.misses, state.placed, state.proven = [], [], True
+            for item in state.items:
+                item.selected = 0
+
+    def spend() -> tuple[int, ...]:
+        total = dict.fromkeys(PRIORITIES, 0)
+        for state in group:
+            for _, item, units in state.placed:
+                total[item.slot.need.priority] += units * item.cost
+        return tuple(total[level] for level in PRIORITIES)
+
+    def together() -> None:
+        _select_together(group, cap, exact=False)
+        for state in group:
+            _schedule_state(state)
+
+    together()
+    joint = spend()
+    reset()
+    _select_in_turn(group, cap)
+    if joint >= spend():
+        reset()
+        together()
+
+
+def _select_in_turn(group: list[_Account], cap: int) -> None:
+    """The plan made one account after the other (as before the joint plan): each selects
+    exactly from what the ones before it left and schedules it; a need none planned is listed
+    under the last that tried, with that account's reason."""
+    last: dict[int, tuple[_Account, list[tuple[str, int]]]] = {}
+    for state in group:
+        live = [item for item in state.items if item.slot.remaining]
+        misses = _select(live, state.budget, cap, state.limit)
+        placed = _schedule(live, state.funds, misses)
+        state.placed = placed
+        for item in live:
+            last[id(item.slot)] = (state, misses.get(id(item.slot), []))
+    for key, (state, found) in last.items():
+        slot = next(item.slot for item in state.items if id(item.slot) == key)
+        state.misses.extend((slot, reason, units) for reason, units in found)
+    # One account planned alone is optimal when nothing it selected is dropped (its selection is
+    # exact within its budget); accounts planned in turn are not shown optimal.
+    dropped = any(
+        reason in (NO_ROOM_IN_WEEKS, MONEY_EXPIRES) for s in group for _, reason, _ in s.misses
+    )
+    for state in group:
+        state.proven = len(group) == 1 and not dropped
+
+
+def _select_together(group: list[_Account], cap: int | None, *, exact: bool = True) -> None:
     """The exact joint selection (:mod:`giftbalance.plan.joint`) for accounts that compete for
     units, or for one account whose expiring money can pay for only some of its units."""
     by_id = {id(item.slot): item.slot for state in group for item in state.items}
@@ -656,7 +732,7 @@ def _select_together(group: list[_Account], cap: int | None) -> None:
         )
         for state in group
     ]
-    selection = select_jointly(units, accounts)
+    selection = select_jointly(units, accounts, exact=exact)
     offers: dict[int, list[tuple[_Account, _Item]]] = {}
     for a, state in enumerate(group):
         state.proven = selection.proven
@@ -723,15 +799,9 @@ def _joint_reason(
 
 
 def _finish(state: _Account, options: PlanOptions, served: dict[str, int]) -> _Work:
-    """Schedule the selected units into weeks, then the gift card and what expires unused."""
+    """The orders of the scheduled units, then the gift card and what expires unused."""
     account, funds = state.account, state.funds
-    misses: dict[int, list[tuple[str, int]]] = {}
-    placed = _schedule(state.items, funds, misses)
-    for item in state.items:
-        for reason, units in misses.get(id(item.slot), []):
-            state.misses.append((item.slot, reason, units))
-
-    orders = _orders(account, funds, placed)
+    orders = _orders(account, funds, state.placed)
     for order in orders:
         for line in order.lines:
             if line.for_member in served:
@@ -820,11 +890,17 @@ def make_plan(
     states = [
         _account_state(index, account, slots, options) for index, account in enumerate(ordered)
     ]
+    cap = options.weekly_cap
     for group in _groups(states):
         if len(group) == 1 and _one_pot(group[0]):
-            _select_alone(group[0], options.weekly_cap)
+            _select_alone(group[0], cap)
+        elif cap is None:
+            _select_together(group, cap)
         else:
-            _select_together(group, options.weekly_cap)
+            _plan_capped(group, cap)
+            continue
+        for state in group:
+            _schedule_state(state)
     served = {member: options.member_use.get(member, 0) for member in options.members}
     works = [_finish(state, options, served) for state in states]
     if len(works) == 1:

@@ -61,10 +61,7 @@ def account_text(account: AccountPlan) -> list[str]:
         )
     out.append(f"Leftover: {show_money(account.leftover, cur)}")
     if not account.proven_optimal:
-        out.append(
-            "Not proven optimal: the exact search stopped at its time limit; "
-            "this is the best plan it found."
-        )
+        out.append("Not proven optimal: the best plan found, not shown to be the best possible.")
     for shortfall in account.expiring_unused:
         out.append(f"Expires unused: {show_money(shortfall.amount, cur)} on {shortfall.expires_on}")
     if account.unplanned:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -531,3 +531,56 @@ def test_joint_plans_reach_the_brute_force_optimum_per_currency(
     rng.shuffle(accounts)
     rng.shuffle(needs)
     assert make_plan(accounts, needs, instance.options) == plan
+
+
+@st.composite
+def capped_joint_instance(draw: st.DrawFn) -> Instance:
+    """Like :func:`joint_instance`, with plain needs only and a weekly cap."""
+    instance = draw(joint_instance())
+    needs = tuple(replace(need, rule=None, next_date=None) for need in instance.needs)
+    options = replace(instance.options, weekly_cap=draw(st.integers(200, 3_000)), gift_card=False)
+    return Instance(instance.accounts, needs, options)
+
+
+def planned_in_turn(instance: Instance) -> dict[str, tuple[int, ...]]:
+    """Spend per priority and currency when each account is planned alone, one after the other
+    (money expiring soonest first, then by name), on what the ones before it left."""
+    left = {need.need_id: need.quantity for need in instance.needs}
+    spend: dict[str, list[int]] = {}
+    soonest = date.max
+    for account in sorted(
+        instance.accounts,
+        key=lambda a: (
+            min((lot.expires_on for lot in a.expiring if lot.amount > 0), default=soonest),
+            a.name.casefold(),
+            a.account_id,
+        ),
+    ):
+        needs = [replace(n, quantity=left[n.need_id]) for n in instance.needs]
+        (alone,) = make_plan([account], needs, instance.options).accounts
+        total = spend.setdefault(account.currency, [0, 0, 0, 0])
+        for order in alone.orders:
+            for line in order.lines:
+                left[line.need_id] -= line.units
+                total[PRIORITIES.index(line.priority)] += line.total
+    return {currency: tuple(total) for currency, total in spend.items()}
+
+
+@settings(max_examples=200, deadline=None)
+@given(capped_joint_instance())
+def test_with_a_cap_a_joint_plan_is_never_worse_than_accounts_planned_in_turn(
+    instance: Instance,
+) -> None:
+    plan = make_plan(instance.accounts, instance.needs, instance.options)
+    check_invariants(plan, instance)
+    by_id = {a.account_id: a for a in instance.accounts}
+    for currency, in_turn in planned_in_turn(instance).items():
+        together = tuple(
+            sum(
+                result.spent_by_priority[level]
+                for result in plan.accounts
+                if by_id[result.account_id].currency == currency
+            )
+            for level in PRIORITIES
+        )
+        assert together >= in_turn

@@ -412,34 +412,30 @@ def joint_instance(seed: int) -> Instance:
     and 500 pinned to one account; prices 0.99-250.00, random priorities."""
     rng = random.Random(seed)
     accounts = _three(rng, 50_000, 200_000, ("8.875", "0", "7.25"))
-    needs = [
+    needs = _issue_needs(rng, lambda r: r.randint(99, 25_000))
+    return Instance(f"issue's sizes, seed {seed}", accounts, needs)
+
+
+def _issue_needs(rng: random.Random, price: Callable[[random.Random], int]) -> list[PlanNeed]:
+    """2,000 needs any account may buy (one in ten recurring every other week), then 500
+    pinned to one of the three accounts."""
+    return [
         _need(
             rng,
             i,
-            rng.randint(99, 25_000),
+            price(rng),
             None,
             None if i <= 2_000 else rng.randint(1, 3),
             recurring=i <= 2_000 and rng.random() < 0.1,
         )
         for i in range(1, 2_501)
     ]
-    return Instance(f"issue's sizes, seed {seed}", accounts, needs)
 
 
 def joint_harder() -> list[Instance]:
     rng = random.Random(77)
     sevens = _three(rng, 50_000, 200_000, ("0", "0", "0"))
-    sevens_needs = [
-        _need(
-            rng,
-            i,
-            7 * rng.randint(15, 3_571),
-            None,
-            None if i <= 2_000 else rng.randint(1, 3),
-            recurring=i <= 2_000 and rng.random() < 0.1,
-        )
-        for i in range(1, 2_501)
-    ]
+    sevens_needs = _issue_needs(rng, lambda r: 7 * r.randint(15, 3_571))
     shares = _three(rng, 50_000, 200_000, ("8.875", "0", "7.25"))
     levels = [("must", 15), ("high", 40), ("normal", 60), ("low", 2_385)]
     shares_needs: list[PlanNeed] = []
@@ -452,21 +448,34 @@ def joint_harder() -> list[Instance]:
                 _need(rng, i, price, priority, pinned, recurring=rng.random() < 0.2)
             )
     small = _three(rng, 5_000, 20_000, ("8.875", "0", "7.25"))
-    small_needs = [
-        _need(
-            rng,
-            i,
-            rng.randint(500, 6_000),
-            None,
-            rng.choice([None, None, 1, 2, 3]),
-            recurring=rng.random() < 0.3,
-        )
-        for i in range(1, 41)
-    ]
+    small_needs = _household(rng, 40, 500, 6_000, lambda i: [None, None, 1, 2, 3], 0.3)
     return [
         Instance("prices all multiples of 0.07, no tax", sevens, sevens_needs),
         Instance("every priority gets a share, a third pinned", shares, shares_needs),
         Instance("a household: 40 needs, 50.00-200.00", small, small_needs),
+    ]
+
+
+def _household(
+    rng: random.Random,
+    count: int,
+    low: int,
+    high: int,
+    pins: Callable[[int], list[int | None]],
+    recurring: float,
+) -> list[PlanNeed]:
+    """``count`` needs priced ``low``-``high``, pinned as ``pins(need id)`` draws, recurring
+    every other week with odds ``recurring``."""
+    return [
+        _need(
+            rng,
+            i,
+            rng.randint(low, high),
+            None,
+            rng.choice(pins(i)),
+            recurring=rng.random() < recurring,
+        )
+        for i in range(1, count + 1)
     ]
 
 
@@ -475,17 +484,7 @@ def cap_instance(seed: int) -> Instance:
     6 weeks, a weekly cap of 20.00-60.00 per account."""
     rng = random.Random(1_000 + seed)
     accounts = _three(rng, 10_000, 30_000, ("8.875", "0", "7.25"))
-    needs = [
-        _need(
-            rng,
-            i,
-            rng.randint(300, 6_000),
-            None,
-            rng.choice([None, None, None, None, 1 + i % 3]),
-            recurring=rng.random() < 0.25,
-        )
-        for i in range(1, 61)
-    ]
+    needs = _household(rng, 60, 300, 6_000, lambda i: [None, None, None, None, 1 + i % 3], 0.25)
     return Instance(f"seed {seed}", accounts, needs, weekly_cap=rng.randint(2_000, 6_000), weeks=6)
 
 

@@ -56,6 +56,20 @@ class Instance:
     options: PlanOptions
 
 
+def draw_recurrence(
+    draw: st.DrawFn, weeks: int, quantity: int, units_left: int, recurring: bool
+) -> tuple[str | None, date | None, int]:
+    """A weekly rule and first date when ``recurring`` and its units still fit in
+    ``units_left``; returns the rule, the first date and the units the need then wants."""
+    rule, next_date = None, None
+    if recurring:
+        first = START + timedelta(days=draw(st.integers(0, 7 * weeks - 1)))
+        if quantity * len(weekly_dates(first, weeks)) <= units_left:
+            rule, next_date = "FREQ=WEEKLY", first
+    units = quantity * (len(weekly_dates(next_date, weeks)) if next_date else 1)
+    return rule, next_date, units
+
+
 @st.composite
 def needs_strategy(
     draw: st.DrawFn, weeks: int, account_ids: Sequence[int] = (), recurring_odds: int = 1
@@ -66,12 +80,9 @@ def needs_strategy(
     units_left = MAX_UNITS
     for need_id in range(1, draw(st.integers(0, 8)) + 1):
         quantity = draw(st.integers(1, 3))
-        rule, next_date, need_by = None, None, draw(st.none() | st.integers(-3, 7 * weeks + 3))
-        if draw(st.integers(0, 3)) < recurring_odds:
-            first = START + timedelta(days=draw(st.integers(0, 7 * weeks - 1)))
-            if quantity * len(weekly_dates(first, weeks)) <= units_left:
-                rule, next_date = "FREQ=WEEKLY", first
-        units = quantity * (len(weekly_dates(next_date, weeks)) if next_date else 1)
+        need_by = draw(st.none() | st.integers(-3, 7 * weeks + 3))
+        recurring = draw(st.integers(0, 3)) < recurring_odds
+        rule, next_date, units = draw_recurrence(draw, weeks, quantity, units_left, recurring)
         if units > units_left:
             break
         units_left -= units
@@ -231,6 +242,31 @@ def check_invariants(plan: Plan, instance: Instance) -> None:
         assert units <= needs[need_id].quantity
 
 
+def pay_soonest_first(
+    account: PlanAccount, spend_per_week: dict[date, int]
+) -> tuple[list[int], list[date], int]:
+    """Pay each week's spend from the money alive on its first day, soonest-expiring first.
+    Returns what is left of each part (the lots, soonest first and clipped to the balance, then
+    the rest, which never expires), their expiry dates, and what could not be paid."""
+    amounts: list[int] = []
+    expiries: list[date] = []
+    for lot in sorted(account.expiring, key=lambda lot: lot.expires_on):
+        amounts.append(min(lot.amount, account.balance - sum(amounts)))
+        expiries.append(lot.expires_on)
+    amounts.append(account.balance - sum(amounts))
+    expiries.append(date.max)
+    short = 0
+    for week in sorted(spend_per_week):
+        due = spend_per_week[week]
+        for i, expires in enumerate(expiries):
+            if expires > week:
+                used = min(amounts[i], due)
+                amounts[i] -= used
+                due -= used
+        short += due
+    return amounts, expiries, short
+
+
 def check_money_lasts(
     account: PlanAccount,
     spend_per_week: dict[date, int],
@@ -239,21 +275,8 @@ def check_money_lasts(
 ) -> None:
     """Pay each week from money alive on its first day, soonest-expiring first: it never runs
     short, and what is left of each expiring part on its date is what the plan reports."""
-    amounts: list[int] = []
-    expiries: list[date] = []
-    for lot in sorted(account.expiring, key=lambda lot: lot.expires_on):
-        amounts.append(min(lot.amount, account.balance - sum(amounts)))
-        expiries.append(lot.expires_on)
-    amounts.append(account.balance - sum(amounts))
-    expiries.append(date.max)
-    for week in sorted(spend_per_week):
-        due = spend_per_week[week]
-        for i, expires in enumerate(expiries):
-            if expires > week:
-                used = min(amounts[i], due)
-                amounts[i] -= used
-                due -= used
-        assert due == 0, "a week's orders are paid with money that has expired"
+    amounts, expiries, short = pay_soonest_first(account, spend_per_week)
+    assert short == 0, "a week's orders are paid with money that has expired"
     horizon_end = START + timedelta(days=7 * options.weeks)
     lost: dict[date, int] = {}
     for amount, expires in zip(amounts[:-1], expiries[:-1], strict=True):
@@ -416,12 +439,8 @@ def joint_instance(draw: st.DrawFn) -> Instance:
     units_left = MAX_JOINT_UNITS
     for need_id in range(1, draw(st.integers(1, 6)) + 1):
         quantity = draw(st.integers(1, 2))
-        rule = next_date = None
-        if draw(st.booleans()):
-            first = START + timedelta(days=draw(st.integers(0, 7 * weeks - 1)))
-            if quantity * len(weekly_dates(first, weeks)) <= units_left:
-                rule, next_date = "FREQ=WEEKLY", first
-        units = quantity * (len(weekly_dates(next_date, weeks)) if next_date else 1)
+        recurring = draw(st.booleans())
+        rule, next_date, units = draw_recurrence(draw, weeks, quantity, units_left, recurring)
         if units > units_left:
             break
         units_left -= units
@@ -457,23 +476,7 @@ def may_buy(account: PlanAccount, need: PlanNeed) -> bool:
 
 def pays(account: PlanAccount, spend_per_week: dict[date, int]) -> bool:
     """Whether each week's spend can be paid from money alive on its first day."""
-    amounts: list[int] = []
-    expiries: list[date] = []
-    for lot in sorted(account.expiring, key=lambda lot: lot.expires_on):
-        amounts.append(min(lot.amount, account.balance - sum(amounts)))
-        expiries.append(lot.expires_on)
-    amounts.append(account.balance - sum(amounts))
-    expiries.append(date.max)
-    for week in sorted(spend_per_week):
-        due = spend_per_week[week]
-        for i, expires in enumerate(expiries):
-            if expires > week:
-                used = min(amounts[i], due)
-                amounts[i] -= used
-                due -= used
-        if due:
-            return False
-    return True
+    return pay_soonest_first(account, spend_per_week)[2] == 0
 
 
 def joint_brute_force(instance: Instance, currency: str) -> tuple[int, ...]:

@@ -13,23 +13,23 @@ k)``). Without a cap, units bought in their release week can be paid exactly whe
 suffix fits its limit, spending the soonest-expiring money first.
 
 The selection is the lexicographic optimum over all accounts together: the most spend on level 0
-(``must``), then, keeping that, on level 1, and so on. It is found in two steps:
+(``must``), then, keeping that, on level 1, and so on. Level by level:
 
-1. **A proof by bounds.** For each level ``p``, an upper bound on what levels ``0..p`` can spend
-   together: the smaller of the sum over accounts of what each could spend *alone* on every unit
-   it may buy (an exact bitset subset sum with the suffix limits), and the cost of every unit at its
-   dearest account. A construction (level by level, accounts in order, each taking the exact best
-   it can from what is left, ties to earlier units) that reaches every bound is optimal.
+1. **A construction, proven by bounds.** Accounts in order each take the exact best they can of
+   what is left (a bitset subset sum with the suffix limits, ties to earlier units); if that misses,
+   the accounts whose prices run highest go first. Upper bounds on what levels ``0..p`` can spend
+   together: the sum over accounts of what each could spend *alone* on every unit it may buy, the
+   cost of every unit at its dearest account, and the best subset sum of the level's prices within
+   the money left. A construction that reaches a bound is optimal for its level.
 2. **An exact solver otherwise** (OR-Tools CP-SAT, imported only then, in
-   :mod:`giftbalance.plan.solver`): the levels are maximised one after the other, each fixed at its
-   optimum before the next; then, level by level, each account in order takes as large a share as
-   the optimum allows. The construction is its starting hint. Should the solver stop at its limit
-   before proving a level optimal, the selection says so (``proven`` is false).
+   :mod:`giftbalance.plan.solver`): the level is maximised over the units of the levels so far,
+   the earlier levels held at their optimum, starting from the construction. Each account then
+   re-picks its units per level and span of weeks, in order of preference, for the same spend
+   (:func:`_reselect`). Should the solver stop at its limit before proving the level optimal, the
+   selection says so (``proven`` is false) and keeps the best it found.
 
-Ties between plans with the same spend per level: accounts earlier in the order take as large a
-share as they can (money expiring first, then by name), and within each account's share per level
-and week the units come in the caller's preference order, as many of the earlier ones as the share
-allows (:func:`giftbalance.plan.subsetsum.select_units`).
+With ``exact=False`` (a weekly cap, where packing into weeks is a heuristic anyway) the solver is
+not used: a level the construction does not prove stays as constructed, unproven.
 """
 
 from __future__ import annotations

@@ -4,11 +4,13 @@ Pure: plain frozen records in, a :class:`Plan` out; no database, no click. The C
 report load the data, call :func:`make_plan` and render the result (:func:`plan_to_dict` is the
 ``--json`` form). The contract users rely on is written out in docs/plan.md.
 
-Per account the plan is made in three steps:
+The plan is made in three steps:
 
-1. *Selection* (:func:`select_units`): for each priority in turn, spend as much of what is left of
-   the budget as possible, exactly (a subset sum over minor units with bounded quantities), with a
-   deterministic preference for earlier need-by dates, then older needs.
+1. *Selection*: for each priority in turn, spend as much as possible, exactly, over all accounts of
+   a currency together. An account whose money can pay for any of its units alone keeps one
+   bounded subset sum per priority (:func:`select_units`, a bitset over minor units); accounts
+   that compete for units, or money that expires before some units' weeks, are selected together
+   (:mod:`giftbalance.plan.joint`). Ties go to earlier need-by dates, then older needs.
 2. *Schedule*: each selected unit goes into the earliest week it can, in order of need-by date,
    then priority, then age, within the weekly cap and never before its occurrence's week.
 3. *Remainder*: an e-gift card for what is left, and the expiring money that still goes unused.

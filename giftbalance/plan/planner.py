@@ -18,7 +18,7 @@ The plan is made in three steps:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -684,13 +684,74 @@ def _plan_capped(group: list[_Account], cap: int) -> None:
         for state in group:
             _schedule_state(state)
 
-    together()
-    joint = spend()
-    reset()
-    _select_in_turn(group, cap)
-    if joint >= spend():
+    def in_turn() -> None:
+        _select_in_turn(group, cap)
+
+    def weekly() -> None:
+        _fill_weeks(group, cap)
+
+    # The first of the best wins: together, in turn (for one account, as it always was), weekly.
+    candidates = [in_turn, weekly] if len(group) == 1 else [together, in_turn, weekly]
+    best: Callable[[], None] | None = None
+    best_spend: tuple[int, ...] = ()
+    for candidate in candidates:
         reset()
-        together()
+        candidate()
+        if best is None or spend() > best_spend:
+            best, best_spend = candidate, spend()
+    if best is not None and best is not candidates[-1]:
+        reset()
+        best()
+
+
+def _fill_weeks(group: list[_Account], cap: int) -> None:
+    """Priority by priority, week by week, each account in turn fills what is left of the week
+    (under the cap, with money alive then) as fully as it can, exactly, from the units of that
+    priority due by then; a unit none could place is reported as not planned."""
+    weeks = len(group[0].funds.spend)
+    placed: dict[int, dict[int, tuple[_Item, int]]] = {state.index: {} for state in group}
+    for level in PRIORITIES:
+        for week in range(weeks):
+            for state in group:
+                funds = state.funds
+                room = min(cap - funds.spend[week], funds.payable(week))
+                live = sorted(
+                    (
+                        item
+                        for item in state.items
+                        if item.slot.need.priority == level
+                        and item.slot.remaining
+                        and item.slot.release <= week
+                        and item.cost <= room
+                    ),
+                    key=lambda item: item.slot.preference,
+                )
+                if room <= 0 or not live:
+                    continue
+                _, units = select_units([(i.cost, i.slot.remaining) for i in live], room)
+                for item, count in zip(live, units, strict=True):
+                    if count:
+                        state.placed.append((week, item, count))
+                        item.slot.remaining -= count
+                        funds.spend[week] += count * item.cost
+                        _, before = placed[state.index].get(id(item.slot), (item, 0))
+                        placed[state.index][id(item.slot)] = (item, before + count)
+    offers: dict[int, list[tuple[_Account, _Item]]] = {}
+    for state in group:
+        for item in state.items:
+            item.selected = placed[state.index].get(id(item.slot), (item, 0))[1]
+            offers.setdefault(id(item.slot), []).append((state, item))
+            state.proven = False
+    for options in offers.values():
+        slot = options[0][1].slot
+        if slot.remaining:
+            if all(item.cost > cap for _, item in options):
+                reason = COSTS_MORE_THAN_CAP
+            elif all(item.cost > state.budget for state, item in options):
+                reason = COSTS_MORE_THAN_BALANCE
+            else:
+                reason = NO_ROOM_IN_WEEKS
+            options[-1][0].misses.append((slot, reason, slot.remaining))
 
 
 def _select_in_turn(group: list[_Account], cap: int) -> None:

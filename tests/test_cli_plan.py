@@ -195,6 +195,11 @@ def test_several_accounts_are_planned_together_for_the_best_plan(ok) -> None:
         assert account["proven_optimal"] is True
     text = ok("plan", "--no-gift-card").stdout
     assert "Did not fit" not in text and "Not proven optimal" not in text
+    # A weekly cap that leaves room does not change it.
+    capped = json.loads(ok("plan", "--no-gift-card", "--weekly-cap", "10", "--json").stdout)
+    assert {
+        a["account"]: [line["name"] for line in _lines(a)] for a in capped["accounts"]
+    } == bought
     # --account still plans one account alone: Alpha alone buys the boots first.
     alone = json.loads(ok("plan", "--account", "Alpha", "--no-gift-card", "--json").stdout)
     (alpha,) = alone["accounts"]

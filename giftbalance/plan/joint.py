@@ -28,8 +28,9 @@ The selection is the lexicographic optimum over all accounts together: the most 
    (:func:`_reselect`). Should the solver stop at its limit before proving the level optimal, the
    selection says so (``proven`` is false) and keeps the best it found.
 
-With ``exact=False`` (a weekly cap, where packing into weeks is a heuristic anyway) the solver is
-not used: a level the construction does not prove stays as constructed, unproven.
+With a weekly cap, where packing into weeks is a heuristic anyway, the planner gives the solver a
+short work limit (``solver_limit``): a level it does not prove in time keeps the best found,
+unproven.
 """
 
 from __future__ import annotations
@@ -243,12 +244,15 @@ def _rate(group: _Group, a: int) -> float:
 
 
 def select_jointly(
-    units: Sequence[JointUnit], accounts: Sequence[JointAccount], *, exact: bool = True
+    units: Sequence[JointUnit],
+    accounts: Sequence[JointAccount],
+    *,
+    solver_limit: float | None = None,
 ) -> JointSelection:
     """The lexicographic optimum of spend per level over ``accounts`` together (see the module
     docstring). ``units`` come in order of preference (earlier units win ties) and ``accounts``
-    in account order (earlier accounts pay when there is a choice). With ``exact=False`` the
-    solver is never called: a level the construction cannot prove stays as constructed, and
+    in account order (earlier accounts pay when there is a choice). ``solver_limit``: the
+    solver's work limit per level (deterministic seconds; ``None``: its full limit);
     ``proven`` says whether every level was proven."""
     group = _Group(units, accounts)
     bounds = _bounds(group)
@@ -269,14 +273,14 @@ def select_jointly(
         bound = bounds[level]
         if reached + best.spend[level] < bound:
             bound = min(bound, reached + _level_bound(group, level, reached))
-        if reached + best.spend[level] < bound and not exact:
-            proven = False
-        elif reached + best.spend[level] < bound:
+        if reached + best.spend[level] < bound:
             from giftbalance.plan.solver import solve_level
 
             method = "solver"
-            solved, exact = solve_level(group, best.units, best.spend, level, bound)
-            proven = proven and exact
+            solved, shown = solve_level(
+                group, best.units, best.spend, level, bound, limit=solver_limit
+            )
+            proven = proven and shown
             best = _State(group)
             for a, options in enumerate(group.options):
                 for o in options:

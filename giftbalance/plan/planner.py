@@ -45,6 +45,10 @@ PINNED_ELSEWHERE = "pinned to another account"
 OTHER_CURRENCY = "priced in {need}; the account is in {account}"
 OTHER_STORE = "to be bought at {store}"
 
+#: With a weekly cap the joint selection is one of several heuristic candidates: the exact solver
+#: gets this much work per priority (CP-SAT's deterministic seconds), not its full limit.
+CAPPED_SOLVER_LIMIT = 0.2
+
 # --------------------------------------------------------------------------------------------
 # Input records
 # --------------------------------------------------------------------------------------------
@@ -656,10 +660,11 @@ def _schedule_state(state: _Account) -> None:
 
 
 def _plan_capped(group: list[_Account], cap: int) -> None:
-    """With a weekly cap, packing into weeks is a heuristic: plan the group both ways, together
-    (the joint selection within what each week's money and the cap allow from it on, without the
-    solver) and one account after the other (each taking its exact best of what is left, as before
-    the joint plan), and keep the one that spends more per priority (together, if equal)."""
+    """With a weekly cap, packing into weeks is a heuristic: plan the group three ways and keep
+    the one that spends the most per priority (the first of equals): together (the joint
+    selection within what each week's money and the cap allow from each week on, the solver with
+    a short limit), one account after the other (each taking its exact best of what the ones
+    before it left, as before the joint plan), and week by week (:func:`_fill_weeks`)."""
     slots = {id(item.slot): item.slot for state in group for item in state.items}
     remaining = {key: slot.remaining for key, slot in slots.items()}
 
@@ -680,7 +685,7 @@ def _plan_capped(group: list[_Account], cap: int) -> None:
         return tuple(total[level] for level in PRIORITIES)
 
     def together() -> None:
-        _select_together(group, cap, exact=False)
+        _select_together(group, cap, solver_limit=CAPPED_SOLVER_LIMIT)
         for state in group:
             _schedule_state(state)
 
@@ -778,7 +783,9 @@ def _select_in_turn(group: list[_Account], cap: int) -> None:
         state.proven = len(group) == 1 and not dropped
 
 
-def _select_together(group: list[_Account], cap: int | None, *, exact: bool = True) -> None:
+def _select_together(
+    group: list[_Account], cap: int | None, *, solver_limit: float | None = None
+) -> None:
     """The exact joint selection (:mod:`giftbalance.plan.joint`) for accounts that compete for
     units, or for one account whose expiring money can pay for only some of its units."""
     by_id = {id(item.slot): item.slot for state in group for item in state.items}
@@ -795,7 +802,7 @@ def _select_together(group: list[_Account], cap: int | None, *, exact: bool = Tr
         )
         for state in group
     ]
-    selection = select_jointly(units, accounts, exact=exact)
+    selection = select_jointly(units, accounts, solver_limit=solver_limit)
     offers: dict[int, list[tuple[_Account, _Item]]] = {}
     for a, state in enumerate(group):
         state.proven = selection.proven

@@ -34,11 +34,14 @@ def solve_level(
     spend: Sequence[int],
     level: int,
     bound: int,
+    *,
+    limit: float | None = None,
 ) -> tuple[dict[tuple[int, int], int], bool]:
     """Maximise the spend of ``level`` with every earlier level at ``spend`` (its optimum) and
     all levels up to ``level`` costing at most ``bound`` together; ``hint`` is a feasible
-    selection to start from. Returns the units of levels ``0..level`` and whether the result is
-    proven optimal (else it is the best found, never worse than the hint)."""
+    selection to start from; ``limit``: the work limit (deterministic seconds), by default
+    :data:`DETERMINISTIC_LIMIT`. Returns the units of levels ``0..level`` and whether the result
+    is proven optimal (else it is the best found, never worse than the hint)."""
     from ortools.sat.python import cp_model
 
     model = cp_model.CpModel()
@@ -78,7 +81,7 @@ def solve_level(
 
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
-    solver.parameters.max_deterministic_time = DETERMINISTIC_LIMIT
+    solver.parameters.max_deterministic_time = DETERMINISTIC_LIMIT if limit is None else limit
     solver.parameters.max_time_in_seconds = SECONDS_LIMIT
     status = solver.solve(model)
     kept = {key: count for key, count in hint.items() if count and key in x}

@@ -46,8 +46,9 @@ def plan(
     exactly; each unit goes into the earliest week it can (the plan contract, docs/plan.md).
     """
     from giftbalance.plan import load as plan_load
-    from giftbalance.plan.planner import make_plan, plan_to_dict
+    from giftbalance.plan.planner import make_plan
     from giftbalance.render.plan import plan_text
+    from giftbalance.render.plan_json import plan_to_dict
     from giftbalance.values.dates import today
 
     with app.db.read() as session:

@@ -26,10 +26,13 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from giftbalance.errors import InputError
-from giftbalance.household.matches import PendingMatch
 from giftbalance.values.money import show_money
+
+if TYPE_CHECKING:
+    from giftbalance.household.matches import PendingMatch
 
 #: Days before an expiry date at which the money is reminded, farthest first.
 DEFAULT_THRESHOLDS = (30, 7, 1)

@@ -10,6 +10,7 @@ stored revision differs from :data:`SCHEMA_HEAD`.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import stat
 import sys
@@ -18,7 +19,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from giftbalance.errors import DatabaseError
+from giftbalance.errors import DatabaseError, InputError
 from giftbalance.storage.files import create_private, private_temp, publish_new, remove
 from giftbalance.storage.paths import ENV_DB, default_db_path
 from giftbalance.storage.schema import SCHEMA_HEAD, alembic_config, known_revisions
@@ -33,15 +34,63 @@ BUSY_TIMEOUT_S = 60
 _WRITE_LOCK_KEY = 0x6769667462  # "giftb": the PostgreSQL advisory lock writers take
 
 
+#: What ``--db`` accepts, for messages.
+SUPPORTED_DATABASES = (
+    "a SQLite file (a path, or sqlite:///PATH) or a PostgreSQL database "
+    "(postgresql://USER@HOST/DBNAME, which needs: pip install 'giftbalance[postgres]')"
+)
+_SQLITE_SCHEMES = ("sqlite", "sqlite+pysqlite")
+#: PostgreSQL URLs giftbalance reads; all of them go through psycopg 3, the postgres extra.
+_POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
+_POSTGRES_DRIVER = "postgresql+psycopg"
+
+
 def resolve_url(option: str | None) -> str:
     """The SQLAlchemy URL to use: ``--db``, else ``$GIFTBALANCE_DB``, else the default file.
 
-    A value with ``://`` is a SQLAlchemy URL; anything else is a path to a SQLite file.
+    A value with ``://`` is a URL; anything else is a path to a SQLite file. Only SQLite files
+    and PostgreSQL (through psycopg 3: ``postgresql://`` and ``postgres://`` mean
+    ``postgresql+psycopg://``) are supported. Raises :class:`InputError` for another scheme, a
+    URL that does not parse, or an in-memory SQLite database (it would keep nothing), and
+    :class:`DatabaseError` for PostgreSQL when psycopg is not installed.
     """
     value = option or os.environ.get(ENV_DB) or str(default_db_path())
-    if "://" in value:
-        return value
-    return "sqlite:///" + str(Path(value).expanduser().resolve())
+    if "://" not in value:
+        return "sqlite:///" + str(Path(value).expanduser().resolve())
+    scheme = value.split("://", 1)[0]
+    lowered = scheme.lower()
+    if lowered in _SQLITE_SCHEMES:
+        url = "sqlite" + value[len(scheme) :]  # one spelling, which sqlite_path() recognises
+    elif lowered in _POSTGRES_SCHEMES:
+        url = _POSTGRES_DRIVER + value[len(scheme) :]
+        if importlib.util.find_spec("psycopg") is None:
+            raise DatabaseError(
+                "PostgreSQL needs the psycopg driver, which is not installed: "
+                "pip install 'giftbalance[postgres]'"
+            )
+    elif lowered.startswith("postgresql+"):
+        raise InputError(
+            f"--db: giftbalance talks to PostgreSQL through psycopg 3, not {scheme[11:]!r}: "
+            "write the URL as postgresql://USER@HOST/DBNAME"
+        )
+    else:
+        shown = scheme if len(scheme) <= 30 else scheme[:27] + "..."
+        raise InputError(
+            f"--db: unsupported database {shown!r}; giftbalance supports {SUPPORTED_DATABASES}"
+        )
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise InputError(f"--db: not a valid database URL ({exc})") from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise InputError(
+            "--db: an in-memory SQLite database keeps nothing between commands; give a file "
+            "(a path, or sqlite:///PATH)"
+        )
+    return url
 
 
 def sqlite_path(url: str) -> Path | None:

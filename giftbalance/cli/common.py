@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -56,6 +57,23 @@ class App:
 
         return Database(resolve_url(self.db_option))
 
+    @cached_property
+    def db_file(self) -> Path | None:
+        """The SQLite file in use (``None`` on a server), known without opening it."""
+        from giftbalance.storage.db import resolve_url, sqlite_path
+
+        return sqlite_path(resolve_url(self.db_option))
+
+    def guard_outputs(self, *targets: tuple[str, Path | None]) -> None:
+        """Refuse (exit 2) output files that are the database, its side files, a file of the
+        config folder, or one another (:func:`giftbalance.storage.files.guard_outputs`);
+        ``None`` targets (options not given) are skipped."""
+        from giftbalance.storage.files import guard_outputs
+
+        given = [(label, path) for label, path in targets if path is not None]
+        if given:
+            guard_outputs(given, database=self.db_file)
+
     def close(self) -> None:
         if "db" in self.__dict__:
             self.db.dispose()
@@ -98,8 +116,40 @@ class DateTimeType(click.ParamType):  # type: ignore[type-arg]
             self.fail(str(exc), param, ctx)
 
 
+class WholeNumberType(click.ParamType):  # type: ignore[type-arg]
+    """A whole number in ASCII digits from ``minimum`` to ``maximum`` (by default what a 64-bit
+    database column holds): ``٥``, ``1_000``, ``+5`` and ids past 2**63-1 are refused (exit 2),
+    where click's own INT would take them (:func:`giftbalance.values.numbers.parse_whole`)."""
+
+    name = "INTEGER"
+
+    def __init__(self, minimum: int = 1, maximum: int | None = None) -> None:
+        from giftbalance.values.numbers import INT64_MAX
+
+        self.minimum = minimum
+        self.maximum = INT64_MAX if maximum is None else maximum
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        from giftbalance.values.numbers import parse_whole
+
+        what = param.human_readable_name if param is not None else "the number"
+        try:
+            return parse_whole(value, what, minimum=self.minimum, maximum=self.maximum)
+        except InputError as exc:
+            self.fail(str(exc).removeprefix(f"{what} "), param, ctx)
+
+    def __repr__(self) -> str:
+        return f"WholeNumber({self.minimum}, {self.maximum})"
+
+
 DATE = DateType()
 DATETIME = DateTimeType()
+#: An id of a row (entry, need, contact): 1 to 2**63-1, ASCII digits.
+ID = WholeNumberType()
+#: A count typed by the user (units, a limit): 1 and up, ASCII digits.
+COUNT = WholeNumberType()
 
 
 def account_option(

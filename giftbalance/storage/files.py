@@ -1,9 +1,16 @@
-"""The files the tool writes: created private, published whole, replaced atomically.
+"""The files the tool writes: created private, published whole, replaced atomically, and
+never one of the files the tool lives on.
 
 Every file giftbalance writes goes through here: the database's own first creation, the
 claim-code key, backups, exports, reports, charts and calendars. A file is written in full
 under a private temporary name beside its target and only then put in place, so a reader (or
 a crash) never meets half a file.
+
+Before a command writes a file the user named, :func:`guard_outputs` checks every target it is
+about to write: none may be the database or one of SQLite's files beside it, a file of the
+config folder (the claim-code key, notification URLs), or the same file as another output of
+the same command. Files are compared as files (links resolved, hard links recognised), not as
+spellings of a path.
 """
 
 from __future__ import annotations
@@ -11,11 +18,96 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+from collections.abc import Sequence
 from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
 
 from giftbalance.errors import InputError
+from giftbalance.storage.paths import CODE_KEY_FILE, config_dir
+
+#: What SQLite keeps beside a database file ``NAME``: ``NAME-wal``, ``NAME-shm``, ``NAME-journal``.
+SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
+
+
+def side_files(path: Path) -> tuple[Path, Path, Path]:
+    """The files SQLite keeps beside a database: ``-wal``, ``-shm`` and ``-journal``."""
+    wal, shm, journal = (path.with_name(path.name + suffix) for suffix in SIDE_SUFFIXES)
+    return wal, shm, journal
+
+
+def _real(path: Path) -> Path:
+    """``path`` absolute with every link resolved (as far as it exists)."""
+    try:
+        return path.expanduser().resolve()
+    except (OSError, RuntimeError):  # a link loop: compare it as written
+        return path.expanduser().absolute()
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` are one file: the same real path, or (both existing) the same
+    inode, as two hard links or two spellings on a case-insensitive file system are."""
+    if _real(a) == _real(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):  # one of them does not exist (yet): not the same file
+        return False
+
+
+def _protected(database: Path | None) -> list[tuple[Path, str]]:
+    """The files no output may be, each with what it is."""
+    found: list[tuple[Path, str]] = []
+    if database is not None:
+        for candidate in {database, _real(database)}:
+            found.append((candidate, f"the database itself ({database})"))
+            found += [
+                (side, f"the database's {suffix} file (beside {database})")
+                for side, suffix in zip(side_files(candidate), SIDE_SUFFIXES, strict=True)
+            ]
+    folder = config_dir()
+    found.append((folder / CODE_KEY_FILE, f"the claim-code key ({folder / CODE_KEY_FILE})"))
+    with suppress(OSError):
+        found += [
+            (entry, f"{entry.name} in giftbalance's config folder {folder}")
+            for entry in sorted(folder.iterdir())
+        ]
+    return found
+
+
+def guard_outputs(targets: Sequence[tuple[str, Path]], *, database: Path | None) -> None:
+    """Refuse, before anything is written, an output that would overwrite what giftbalance
+    lives on. The one check every writer of a user-named file calls first.
+
+    ``targets`` are ``(label, path)`` pairs, the label as the user wrote the option
+    (``"--output"``, ``"FILE"``); ``database`` is the SQLite file in use (``None`` on a server).
+    Refused: the database and its ``-wal``, ``-shm`` and ``-journal`` files; anything in the
+    config folder (:func:`giftbalance.storage.paths.config_dir`: the claim-code key and every
+    other file there, present or future); and two targets that are one file. Links are
+    resolved and hard links recognised. Raises :class:`InputError` (exit 2) naming the option.
+    """
+    protected = _protected(database)
+    folder = _real(config_dir())
+    seen: list[tuple[str, Path]] = []
+    for label, path in targets:
+        shown = f"{label} {path}" if label else str(path)
+        for other, what in protected:
+            if same_file(path, other):
+                raise InputError(
+                    f"{shown} is {what}; writing it would destroy it. Choose another file"
+                )
+        if _real(path).is_relative_to(folder):
+            raise InputError(
+                f"{shown} is in giftbalance's config folder {folder}, which holds its secrets "
+                "(the claim-code key); choose a file elsewhere"
+            )
+        for other_label, other in seen:
+            if same_file(path, other):
+                raise InputError(
+                    f"{shown} is the same file as {other_label} {other}; give each output "
+                    "its own file"
+                )
+        seen.append((label, path))
 
 
 def create_private(path: Path) -> None:

@@ -7,20 +7,12 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
-from giftbalance.storage.files import fsync_path, private_temp, publish_new, remove
+from giftbalance.storage.files import fsync_path, private_temp, publish_new, remove, side_files
+
+__all__ = ["LOCK_WAIT_S", "backup_into", "connect", "copy_sqlite", "side_files"]
 
 #: How long a copy waits for a writer to finish, in seconds.
 LOCK_WAIT_S = 60
-
-
-def side_files(path: Path) -> tuple[Path, Path, Path]:
-    """The files SQLite keeps beside a database: ``-wal``, ``-shm`` and ``-journal``."""
-    name = path.name
-    return (
-        path.with_name(name + "-wal"),
-        path.with_name(name + "-shm"),
-        path.with_name(name + "-journal"),
-    )
 
 
 def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:

@@ -23,15 +23,6 @@ if TYPE_CHECKING:
 EXPORT_FORMATS = ("csv", "json", "ledger", "beancount")
 
 
-def _read_input(file: str) -> tuple[bytes, str]:
-    if file == "-":
-        return sys.stdin.buffer.read(), "<stdin>"
-    try:
-        return Path(file).read_bytes(), file
-    except OSError as exc:
-        raise InputError(f"cannot read {file}: {exc.strerror}") from None
-
-
 @contextmanager
 def _progress(units: int, rows: int, label: str) -> Iterator[Callable[[int], None] | None]:
     """A progress bar on stderr for files of more than a few thousand rows: yields the
@@ -86,8 +77,9 @@ def import_(app: App, file: str, account: str | None, dry_run: bool) -> None:
     ids and all, into an empty database: giftbalance --db new.db import export.json
     """
     from giftbalance.io import export, ledger_csv
+    from giftbalance.io.inputs import read_input
 
-    data, source = _read_input(file)
+    data, source = read_input(file)
     if export.is_export(data):
         if account is not None:
             raise InputError("--account applies to a ledger CSV, not to a whole export")
@@ -181,6 +173,8 @@ def export_(app: App, fmt: str, output: str | None) -> None:
         raise InputError(
             "the csv export is a zip archive; pass --output FILE.zip or redirect the output"
         )
+    if not to_stdout:
+        app.guard_outputs(("--output", Path(str(output))))
     with app.db.read() as session:
         if fmt in journals.FORMATS:
             data = journals.render(journals.load(session), fmt).encode()

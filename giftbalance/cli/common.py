@@ -118,8 +118,9 @@ class DateTimeType(click.ParamType):  # type: ignore[type-arg]
 
 class WholeNumberType(click.ParamType):  # type: ignore[type-arg]
     """A whole number in ASCII digits from ``minimum`` to ``maximum`` (by default what a 64-bit
-    database column holds): ``٥``, ``1_000``, ``+5`` and ids past 2**63-1 are refused (exit 2),
-    where click's own INT would take them (:func:`giftbalance.values.numbers.parse_whole`)."""
+    database column holds): ``٥``, ``1_000``, ``+5`` and numbers past the maximum are refused
+    (exit 2), where click's own INT would take them and the database driver would overflow
+    (:func:`giftbalance.values.numbers.parse_whole`)."""
 
     name = "INTEGER"
 
@@ -146,8 +147,9 @@ class WholeNumberType(click.ParamType):  # type: ignore[type-arg]
 
 DATE = DateType()
 DATETIME = DateTimeType()
-#: An id of a row (entry, need, contact): 1 to 2**63-1, ASCII digits.
-ID = WholeNumberType()
+#: An id of a row (entry, need, contact, member): ids are INTEGER columns, which hold up to
+#: 2**31-1 on PostgreSQL, so a larger id is refused on every database alike.
+ID = WholeNumberType(1, 2**31 - 1)
 #: A count typed by the user (units, a limit): 1 and up, ASCII digits.
 COUNT = WholeNumberType()
 

@@ -297,10 +297,11 @@ def _read_zip(data: bytes, source: str) -> ExportFile:
 def _check_unpacked_size(archive: zipfile.ZipFile, source: str) -> None:
     """Refuse a zip whose members unpack to more than an import may read (a zip bomb): the
     sizes are the archive's own, and zipfile stops reading a member at its stated size."""
-    from giftbalance.io.inputs import MAX_INPUT_BYTES, describe_limit
+    from giftbalance.io import inputs
+    from giftbalance.io.inputs import describe_limit
 
     total = sum(info.file_size for info in archive.infolist())
-    if total > MAX_INPUT_BYTES:
+    if total > inputs.MAX_INPUT_BYTES:
         raise InputError(
             f"{source} unpacks to {total:,} bytes, over the import limit of {describe_limit()}"
         )

@@ -22,8 +22,11 @@ MAX_INPUT_BYTES = 200 * 1024 * 1024
 STDIN = "<stdin>"
 
 
-def describe_limit(limit: int = MAX_INPUT_BYTES) -> str:
+def describe_limit(limit: int | None = None) -> str:
     """The size limit as people read it: ``200 MB``."""
+    limit = MAX_INPUT_BYTES if limit is None else limit
+    if limit < 1024 * 1024:
+        return f"{limit:,} bytes"
     return f"{limit // (1024 * 1024):,} MB"
 
 
@@ -41,13 +44,15 @@ def _read_bounded(handle: BinaryIO, source: str, limit: int) -> bytes:
     return data
 
 
-def read_input(name: str, *, limit: int = MAX_INPUT_BYTES) -> tuple[bytes, str]:
+def read_input(name: str, *, limit: int | None = None) -> tuple[bytes, str]:
     """The bytes of the import file ``name`` (``-``: standard input) and its name for messages.
 
     Raises :class:`InputError` when ``name`` is missing, unreadable, a folder, a device, a
     named pipe or a socket (anything but a regular file), or holds more than ``limit`` bytes.
     The file is opened without blocking, so a named pipe with no writer is refused at once.
+    ``limit`` defaults to :data:`MAX_INPUT_BYTES`.
     """
+    limit = MAX_INPUT_BYTES if limit is None else limit
     if name == "-":
         return _read_bounded(sys.stdin.buffer, STDIN, limit), STDIN
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)

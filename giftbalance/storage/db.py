@@ -157,6 +157,20 @@ def _disk_full(path: Path | None) -> bool:
     return info.f_bavail * info.f_frsize < 64 * 1024
 
 
+def _refuse_side_file(path: Path) -> None:
+    """Refuse to open SQLite's ``-wal``, ``-shm`` or ``-journal`` file of another database as a
+    database: creating one there would later be taken for that database's journal."""
+    from giftbalance.storage.files import SIDE_SUFFIXES
+
+    for suffix in SIDE_SUFFIXES:
+        base = path.with_name(path.name.removesuffix(suffix))
+        if path.name.endswith(suffix) and base != path and base.is_file():
+            raise InputError(
+                f"--db {path} is the {suffix} file of the database {base}, not a database; "
+                f"use --db {base}"
+            )
+
+
 def _make_folder(path: Path) -> None:
     """Make the default database's folder (0700) when it is missing. Any other missing folder
     is refused: a typo in ``--db`` should not create folders and an empty database."""
@@ -184,6 +198,9 @@ class Database:
         self.path = sqlite_path(url)
         self.is_sqlite = url.startswith("sqlite")
         if self.path is not None:
+            if self.path.is_dir():
+                raise DatabaseError(f"cannot open database {self.path}: it is a folder")
+            _refuse_side_file(self.path)
             _make_folder(self.path)
             try:
                 if migrate and not self.path.exists():

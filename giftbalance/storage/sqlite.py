@@ -25,7 +25,14 @@ def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
 
 def backup_into(source: Path, dest: Path, *, read_only: bool = False) -> None:
     """Copy ``source`` into the (new, empty) file ``dest`` with SQLite's online backup API and
-    switch the copy to a rollback journal, so it is one self-contained file."""
+    switch the copy to a rollback journal, so it is one self-contained file.
+
+    Reading a WAL-mode ``source`` read-only makes SQLite create its ``-wal`` and ``-shm``, and
+    a read-only connection cannot remove them on close: those it created (an empty ``-wal``,
+    and the ``-shm`` beside it) are removed afterwards, so reading a file leaves none behind.
+    """
+    sides = side_files(source)[:2]
+    there_before = {side for side in sides if side.exists()}
     src = connect(source, read_only=read_only)
     try:
         dst = connect(dest)
@@ -36,6 +43,10 @@ def backup_into(source: Path, dest: Path, *, read_only: bool = False) -> None:
             dst.close()
     finally:
         src.close()
+        wal, shm = sides
+        if read_only and not there_before and wal.exists() and wal.stat().st_size == 0:
+            remove(wal)
+            remove(shm)
 
 
 def copy_sqlite(source: Path, target: Path, *, replace: bool = False) -> None:

@@ -257,6 +257,26 @@ CASES: list[Bad] = [
     bad(1, "restore", "{dir}/escapes.db", "--yes", match="fails the check"),
     bad(1, "restore", "{dir}/escapes.db", match="fails the check"),
     bad(1, "restore", "{db}", "--yes", match="is the database itself"),
+    # names no file can have: too long for the system, or holding a NUL
+    *[
+        bad(2, *command, name, match=why)
+        for command in (
+            ("import",),
+            ("need", "import"),
+            ("restore",),
+            ("backup",),
+            ("report", "--output"),
+            ("report", "--chart"),
+            ("export", "--output"),
+            ("need", "export", "--output"),
+        )
+        for name, why in (
+            ("{dir}/" + "x" * 300, "longer than the system allows"),
+            ("x" * 5000, "longer than the system allows"),
+            ("{dir}/a\x00b", "NUL"),
+        )
+    ],
+    bad(2, "--db", "{dir}/" + "x" * 300, "balance", match="longer than the system allows"),
     # every import reads regular files only, bounded
     *[
         bad(2, "import", path)
@@ -716,9 +736,7 @@ def test_bad_input_is_refused_and_changes_nothing(case: Bad, seeded, db_backend)
 
 
 @pytest.mark.parametrize("command", [("import",), ("need", "import")])
-def test_a_file_over_the_size_limit_is_refused_before_it_is_read(
-    seeded, command, tmp_path
-) -> None:
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(seeded, command, tmp_path) -> None:
     from giftbalance.io.inputs import MAX_INPUT_BYTES
 
     state, folder, config = seeded

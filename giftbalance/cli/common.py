@@ -145,6 +145,22 @@ class WholeNumberType(click.ParamType):  # type: ignore[type-arg]
         return f"WholeNumber({self.minimum}, {self.maximum})"
 
 
+class FilePath(click.Path):
+    """click's Path, which first refuses (exit 2) a name no file can have: a NUL character, or
+    longer than the system allows (:func:`giftbalance.storage.files.check_path`); click's own
+    check would fail on those with an internal error."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and value != "-":
+            from giftbalance.storage.files import check_path
+
+            try:
+                check_path(value)
+            except InputError as exc:
+                self.fail(str(exc), param, ctx)
+        return super().convert(value, param, ctx)
+
+
 DATE = DateType()
 DATETIME = DateTimeType()
 #: An id of a row (entry, need, contact, member): ids are INTEGER columns, which hold up to

@@ -13,6 +13,7 @@ from giftbalance.cli.common import (
     DATE,
     ID,
     App,
+    FilePath,
     account_option,
     choose_account,
     echo_json,
@@ -488,7 +489,7 @@ def need_bought(
 
 
 @need.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("file", type=FilePath(dir_okay=False, allow_dash=True))
 @click.option("--dry-run", is_flag=True, help="Check the file and show what would be added.")
 @pass_app
 def need_import(app: App, file: str, dry_run: bool) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from giftbalance.cli.common import DATE, App, account_option, pass_app
+from giftbalance.cli.common import DATE, App, FilePath, account_option, pass_app
 from giftbalance.errors import InputError
 from giftbalance.storage.files import write_atomically
 
@@ -41,18 +41,18 @@ def _check_target(path: Path, option: str, suffix: str = "", kind: str = "") -> 
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FilePath(dir_okay=False, path_type=Path),
     help="Write the report to FILE (replaced atomically) instead of printing it.",
 )
 @click.option(
     "--chart",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FilePath(dir_okay=False, path_type=Path),
     metavar="FILE.png",
     help="Also draw the burn-down chart into this PNG file.",
 )
 @click.option(
     "--ics",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FilePath(dir_okay=False, path_type=Path),
     metavar="FILE.ics",
     help="Also write one calendar event per planned order into this iCalendar file.",
 )

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from giftbalance.cli.common import App, pass_app
+from giftbalance.cli.common import App, FilePath, pass_app
 from giftbalance.errors import InputError
 from giftbalance.storage.files import write_atomically
 from giftbalance.values.money import show_money
@@ -51,7 +51,7 @@ def _collector_paused() -> Iterator[None]:
 
 
 @click.command("import")
-@click.argument("file", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("file", metavar="FILE", type=FilePath(dir_okay=False, allow_dash=True))
 @click.option(
     "--account",
     "-a",
@@ -151,7 +151,7 @@ def _stdout_is_terminal() -> bool:
     "--output",
     "-o",
     metavar="FILE",
-    type=click.Path(dir_okay=False, allow_dash=True),
+    type=FilePath(dir_okay=False, allow_dash=True),
     help="Write to FILE (replaced atomically, mode 0600) instead of standard output.",
 )
 @pass_app

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from giftbalance.errors import DatabaseError, Refused
 from giftbalance.storage.files import (
+    check_path,
     copy_bytes,
     dated_name,
     fsync_path,
@@ -428,7 +429,7 @@ def staged_restore(db_path: Path | None, source: Path) -> Iterator[StagedRestore
     from giftbalance.storage.schema import SCHEMA_HEAD, known_revisions
 
     target = _require_sqlite(db_path, "restore")
-    source = source.expanduser().absolute()
+    source = check_path(source).expanduser().absolute()
     if not source.is_file():
         raise Refused(f"no backup file at {source}")
     if same_file(source, target):

@@ -15,6 +15,7 @@ import sys
 from typing import BinaryIO
 
 from giftbalance.errors import InputError
+from giftbalance.storage.files import check_path
 
 #: The most an import reads: 200 MiB, about 4 million ledger rows, far beyond any household's.
 MAX_INPUT_BYTES = 200 * 1024 * 1024
@@ -55,6 +56,7 @@ def read_input(name: str, *, limit: int | None = None) -> tuple[bytes, str]:
     limit = MAX_INPUT_BYTES if limit is None else limit
     if name == "-":
         return _read_bounded(sys.stdin.buffer, STDIN, limit), STDIN
+    check_path(name)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     try:
         fd = os.open(name, flags)

@@ -20,7 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from giftbalance.errors import DatabaseError, InputError
-from giftbalance.storage.files import create_private, private_temp, publish_new, remove
+from giftbalance.storage.files import (
+    check_path,
+    create_private,
+    private_temp,
+    publish_new,
+    remove,
+)
 from giftbalance.storage.paths import ENV_DB, default_db_path
 from giftbalance.storage.schema import SCHEMA_HEAD, alembic_config, known_revisions
 from giftbalance.storage.sqlite import side_files
@@ -56,7 +62,7 @@ def resolve_url(option: str | None) -> str:
     """
     value = option or os.environ.get(ENV_DB) or str(default_db_path())
     if "://" not in value:
-        return "sqlite:///" + str(Path(value).expanduser().resolve())
+        return "sqlite:///" + str(check_path(value, "--db").expanduser().resolve())
     scheme = value.split("://", 1)[0]
     lowered = scheme.lower()
     if lowered in _SQLITE_SCHEMES:

@@ -15,6 +15,7 @@ spellings of a path.
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import tempfile
@@ -34,6 +35,31 @@ def side_files(path: Path) -> tuple[Path, Path, Path]:
     """The files SQLite keeps beside a database: ``-wal``, ``-shm`` and ``-journal``."""
     wal, shm, journal = (path.with_name(path.name + suffix) for suffix in SIDE_SUFFIXES)
     return wal, shm, journal
+
+
+def shown_path(path: Path | str) -> str:
+    """A path for a message, cut short so the message stays one line."""
+    text = str(path)
+    return text if len(text) <= 80 else f"{text[:60]}...{text[-12:]} ({len(text):,} characters)"
+
+
+def check_path(path: Path | str, label: str = "") -> Path:
+    """``path`` as a :class:`Path`, refused (:class:`InputError`) when no file could have that
+    name: it holds a NUL character, or it or one of its parts is longer than the system allows.
+    Call it before touching a path a user typed; other errors (a missing file, no permission)
+    are the caller's to word."""
+    text = str(path)
+    where = f"{label} " if label else ""
+    if "\x00" in text:
+        raise InputError(f"{where}{shown_path(text)!r}: a file name cannot hold a NUL character")
+    try:
+        os.lstat(text)
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise InputError(
+                f"{where}{shown_path(text)}: the file name is longer than the system allows"
+            ) from None
+    return Path(text)
 
 
 def _real(path: Path) -> Path:
@@ -86,6 +112,8 @@ def guard_outputs(targets: Sequence[tuple[str, Path]], *, database: Path | None)
     other file there, present or future); and two targets that are one file. Links are
     resolved and hard links recognised. Raises :class:`InputError` (exit 2) naming the option.
     """
+    for label, path in targets:
+        check_path(path, label)
     protected = _protected(database)
     folder = _real(config_dir())
     seen: list[tuple[str, Path]] = []

@@ -6,6 +6,7 @@ import os
 import re
 from datetime import date, datetime, timedelta
 
+from giftbalance.errors import InputError
 from giftbalance.values.numbers import digit_hint, foreign_digit
 
 WEEKDAYS = ("monday", "sunday")
@@ -17,20 +18,29 @@ class DateError(ValueError):
     """Text that is not a date we can trust."""
 
 
+def _pinned() -> date | None:
+    pinned = os.environ.get("GIFTBALANCE_TODAY")
+    if not pinned:
+        return None
+    try:
+        return date.fromisoformat(pinned)
+    except ValueError:
+        raise InputError(
+            f"GIFTBALANCE_TODAY must be an ISO date such as 2026-11-25, not {_shown(pinned)}"
+        ) from None
+
+
 def today() -> date:
     """Today's date; ``GIFTBALANCE_TODAY`` (ISO date) pins it for reproducible examples."""
-    pinned = os.environ.get("GIFTBALANCE_TODAY")
-    if pinned:
-        return date.fromisoformat(pinned)
-    return date.today()
+    return _pinned() or date.today()
 
 
 def now() -> datetime:
     """The current local time (seconds precision), consistent with :func:`today`."""
     current = datetime.now().replace(microsecond=0)
-    pinned = os.environ.get("GIFTBALANCE_TODAY")
+    pinned = _pinned()
     if pinned:
-        return datetime.combine(date.fromisoformat(pinned), current.time())
+        return datetime.combine(pinned, current.time())
     return current
 
 

@@ -23,12 +23,15 @@ only one on PostgreSQL.
 Placeholders in the arguments: ``{dir}`` is the case's folder, holding every file of
 :func:`_make_files` (bad CSV and JSON files, a named pipe, a folder, a damaged backup...);
 ``{db}`` is the SQLite database file (such cases run on SQLite only); ``{config}`` is the
-config folder (holding ``code.key`` and ``notify.url``). A command that writes files must also
+config folder (holding ``code.key`` and ``notify.url``); ``{default}`` is the default database's
+path. Never name a real device (``/dev/...``) as an output: if a guard failed, the test would
+replace it; ``{dir}/zero`` is a device node of the test's own. A command that writes files must also
 refuse the protected targets: add it to the output-guard part of the table.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -62,6 +65,10 @@ class Bad:
     match: str = ""
     stdin: bytes | None = None
     tags: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def needs_device(self) -> bool:
+        return any("{dir}/zero" in arg for arg in self.args)
 
     @property
     def sqlite_only(self) -> bool:
@@ -126,6 +133,13 @@ BAD_DB = [
     ("{db}-wal", 2),
     ("{db}-journal", 2),
 ]
+
+#: What no output may be: the database and its side files, as named, linked (symbolically and
+#: hard) and spelled otherwise, and the files of the config folder.
+PROTECTED = [
+    "{db}", "{db}-wal", "{db}-shm", "{db}-journal", "{dir}/link.db", "{dir}/hard.db",
+    "{dir}/../giftbalance.db", "{config}/code.key", "{config}/notify.url", "{dir}/key.link",
+]  # fmt: skip
 
 CASES: list[Bad] = [
     # amounts
@@ -279,11 +293,8 @@ CASES: list[Bad] = [
     bad(2, "--db", "{dir}/" + "x" * 300, "balance", match="longer than the system allows"),
     # every import reads regular files only, bounded
     *[
-        bad(2, "import", path)
-        for path in ("/dev/zero", "{dir}/fifo", "{dir}/adir", "{dir}/missing.csv", "/dev/null")
-    ],
-    *[
-        bad(2, "need", "import", path)
+        bad(2, *command, path)
+        for command in (("import",), ("need", "import"))
         for path in ("/dev/zero", "{dir}/fifo", "{dir}/adir", "{dir}/missing.csv", "/dev/null")
     ],
     bad(2, "import", "-", stdin=b""),
@@ -368,17 +379,7 @@ CASES: list[Bad] = [
             ("export", "--output"),
             ("need", "export", "--output"),
         )
-        for target in (
-            "{db}",
-            "{db}-wal",
-            "{db}-shm",
-            "{db}-journal",
-            "{dir}/link.db",
-            "{dir}/hard.db",
-            "{config}/code.key",
-            "{config}/notify.url",
-            "{dir}/key.link",
-        )
+        for target in PROTECTED
     ],
     bad(2, "report", "--output", "{config}/new.txt", match="config folder"),
     bad(2, "export", "--format", "csv", "--output", "{db}-wal"),
@@ -400,18 +401,34 @@ CASES: list[Bad] = [
         match="same file",
     ),
     bad(2, "report", "--format", "csv", "--output", "{db}"),
+    # ... nor the default database (whatever --db says), another SQLite database, or a device
+    *[
+        bad(2, *command, target, match=why)
+        for command in (
+            ("report", "--output"),
+            ("export", "--output"),
+            ("need", "export", "--output"),
+            ("backup",),
+        )
+        for target, why in (
+            ("{default}", "is the default database"),
+            ("{default}-wal", "file of the default database"),
+            ("{dir}/fifo", "not a regular file"),
+            ("{dir}/zero", "not a regular file"),
+        )
+    ],
+    *[
+        bad(2, *command, target, match="is a SQLite database")
+        for command in (
+            ("report", "--output"),
+            ("export", "--output"),
+            ("need", "export", "--output"),
+        )
+        for target in ("{dir}/empty.db", "{dir}/escapes.db")
+    ],
     *[
         bad(2, "backup", target, "--yes", match="writing it would destroy it")
-        for target in (
-            "{db}",
-            "{db}-wal",
-            "{db}-shm",
-            "{db}-journal",
-            "{dir}/link.db",
-            "{dir}/hard.db",
-            "{config}/code.key",
-            "{dir}/key.link",
-        )
+        for target in PROTECTED
     ],
 ]
 
@@ -639,12 +656,19 @@ def seeded(
         os.chmod(folder / name, 0o600)  # as giftbalance writes them: no "readable" warning
     (folder / "adir").mkdir()
     os.mkfifo(folder / "fifo")
+    with contextlib.suppress(OSError):  # a device node of our own: replacing it harms nothing
+        os.mknod(folder / "zero", 0o666 | stat.S_IFCHR, os.makedev(1, 5))
     config = Path(os.environ["GIFTBALANCE_CONFIG_DIR"])
     config.mkdir(exist_ok=True)
     (config / "code.key").write_text(os.urandom(32).hex() + "\n")
     os.chmod(config / "code.key", 0o600)
     (config / "notify.url").write_text("mailto://someone@example.org\n")
     (folder / "key.link").symlink_to(config / "code.key")
+    from giftbalance.storage.paths import default_db_path
+
+    default = default_db_path()  # the user's own database, elsewhere than --db
+    default.parent.mkdir(parents=True, exist_ok=True)
+    default.write_bytes(state.empty_db)
     (folder / "out-link.png").symlink_to(folder / "r.txt")  # dangling: r.txt is not there
     if state.template is not None:
         (folder / "link.db").symlink_to(tmp_path / "giftbalance.db")
@@ -681,14 +705,18 @@ def _run_refused(case: Bad, state: Seeded, folder: Path, config: Path) -> Result
     """Run ``case`` and check everything the module doc promises; returns click's result."""
     database = os.environ["GIFTBALANCE_DB"]
     url = database if "://" in database else "sqlite:///" + database
-    args = [
-        arg.replace("{dir}", str(folder)).replace("{db}", database).replace("{config}", str(config))
-        for arg in case.args
-    ]
+    from giftbalance.storage.paths import default_db_path
+
+    places = {"{dir}": folder, "{db}": database, "{config}": config, "{default}": default_db_path()}
+    args = list(case.args)
+    for placeholder, place in places.items():
+        args = [arg.replace(placeholder, str(place)) for arg in args]
+    assert not any("{" in arg and "}" in arg for arg in args), f"an unknown placeholder: {args}"
     before_rows = dump_database(url)
     before_bytes = _database_bytes(Path(database)) if state.template is not None else {}
     before_files = _files(folder)
     before_config = _files(config)
+    before_default = _files(default_db_path().parent)
     result = CliRunner().invoke(cli, args, input=case.stdin, catch_exceptions=True)
     shown = f"giftbalance {case.name()}\nstdout: {result.stdout!r}\nstderr: {result.stderr!r}"
     if result.exception is not None and not isinstance(result.exception, SystemExit):
@@ -709,6 +737,7 @@ def _run_refused(case: Bad, state: Seeded, folder: Path, config: Path) -> Result
             f"the database file changed: {shown}"
         )
     assert _files(config) == before_config, f"the config folder changed: {shown}"
+    assert _files(default_db_path().parent) == before_default, f"the default db changed: {shown}"
     assert _files(folder) == before_files, f"a file was written or changed: {shown}"
     return result
 
@@ -729,6 +758,8 @@ def test_bad_input_is_refused_and_changes_nothing(case: Bad, seeded, db_backend)
     if case.sqlite_only and db_backend != SQLITE:
         pytest.skip("about the SQLite file, or backup/restore (SQLite only)")
     state, folder, config = seeded
+    if case.needs_device and not (folder / "zero").is_char_device():
+        pytest.skip("cannot make a device node here (needs root); the named pipe case stands in")
     _run_refused(case, state, folder, config)
 
 

@@ -80,13 +80,13 @@ def report(
     from giftbalance.report.weekly import build_report
     from giftbalance.values.dates import today
 
+    app.guard_outputs(("--output", output), ("--chart", chart), ("--ics", ics))
     if output is not None:
         _check_target(output, "--output")
     if chart is not None:
         _check_target(chart, "--chart", ".png", "a PNG image")
     if ics is not None:
         _check_target(ics, "--ics", ".ics", "an iCalendar file")
-    app.guard_outputs(("--output", output), ("--chart", chart), ("--ics", ics))
     with app.db.read() as session:
         data = report_load.load(session, day=week or today(), account=account, today=today())
     result = build_report(data)

@@ -378,7 +378,7 @@ def backup(db_path: Path | None, target: Path, *, replace: bool = False) -> Summ
     """
     source = _require_sqlite(db_path, "backup")
     target = target.expanduser().absolute()
-    guard_outputs([("", target)], database=source)
+    guard_outputs([("", target)], database=source, replaces_databases=True)
     if not source.exists():
         raise Refused(f"there is no database at {source} yet; nothing to back up")
     if target.is_dir():

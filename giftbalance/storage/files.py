@@ -18,6 +18,7 @@ from __future__ import annotations
 import errno
 import os
 import secrets
+import stat
 import tempfile
 from collections.abc import Sequence
 from contextlib import suppress
@@ -25,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 
 from giftbalance.errors import InputError
-from giftbalance.storage.paths import CODE_KEY_FILE, config_dir
+from giftbalance.storage.paths import CODE_KEY_FILE, config_dir, default_db_path
 
 #: What SQLite keeps beside a database file ``NAME``: ``NAME-wal``, ``NAME-shm``, ``NAME-journal``.
 SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
@@ -84,11 +85,14 @@ def same_file(a: Path, b: Path) -> bool:
 def _protected(database: Path | None) -> list[tuple[Path, str]]:
     """The files no output may be, each with what it is."""
     found: list[tuple[Path, str]] = []
-    if database is not None:
-        for candidate in {database, _real(database)}:
-            found.append((candidate, f"the database itself ({database})"))
+    default = default_db_path()
+    for db, what in ((database, "the database itself"), (default, "the default database")):
+        if db is None or (db is default and database is not None and same_file(db, database)):
+            continue
+        for candidate in {db, _real(db)}:
+            found.append((candidate, f"{what} ({db})"))
             found += [
-                (side, f"the database's {suffix} file (beside {database})")
+                (side, f"the {suffix} file of {what} (beside {db})")
                 for side, suffix in zip(side_files(candidate), SIDE_SUFFIXES, strict=True)
             ]
     folder = config_dir()
@@ -101,16 +105,38 @@ def _protected(database: Path | None) -> list[tuple[Path, str]]:
     return found
 
 
-def guard_outputs(targets: Sequence[tuple[str, Path]], *, database: Path | None) -> None:
+#: The first bytes of every SQLite database file.
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _is_sqlite_file(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:
+        return False
+
+
+def guard_outputs(
+    targets: Sequence[tuple[str, Path]],
+    *,
+    database: Path | None,
+    replaces_databases: bool = False,
+) -> None:
     """Refuse, before anything is written, an output that would overwrite what giftbalance
     lives on. The one check every writer of a user-named file calls first.
 
     ``targets`` are ``(label, path)`` pairs, the label as the user wrote the option
     (``"--output"``, ``"FILE"``); ``database`` is the SQLite file in use (``None`` on a server).
-    Refused: the database and its ``-wal``, ``-shm`` and ``-journal`` files; anything in the
-    config folder (:func:`giftbalance.storage.paths.config_dir`: the claim-code key and every
-    other file there, present or future); and two targets that are one file. Links are
-    resolved and hard links recognised. Raises :class:`InputError` (exit 2) naming the option.
+    Refused: the database in use and the default database
+    (:func:`giftbalance.storage.paths.default_db_path`), each with its ``-wal``, ``-shm`` and
+    ``-journal`` files; anything in the config folder
+    (:func:`giftbalance.storage.paths.config_dir`: the claim-code key and every other file
+    there, present or future); an existing target that is not a regular file (a folder, a
+    device such as ``/dev/zero``, a named pipe: an atomic rename would replace the device
+    itself); an existing SQLite database, unless ``replaces_databases`` (a backup replacing an
+    older backup); and two targets that are one file. Links are resolved and hard links
+    recognised. Raises :class:`InputError` (exit 2) naming the option.
     """
     for label, path in targets:
         check_path(path, label)
@@ -129,6 +155,7 @@ def guard_outputs(targets: Sequence[tuple[str, Path]], *, database: Path | None)
                 f"{shown} is in giftbalance's config folder {folder}, which holds its secrets "
                 "(the claim-code key); choose a file elsewhere"
             )
+        _check_existing(path, shown, label, replaces_databases=replaces_databases)
         for other_label, other in seen:
             if same_file(path, other):
                 raise InputError(
@@ -136,6 +163,27 @@ def guard_outputs(targets: Sequence[tuple[str, Path]], *, database: Path | None)
                     "its own file"
                 )
         seen.append((label, path))
+
+
+def _check_existing(path: Path, shown: str, label: str, *, replaces_databases: bool) -> None:
+    """Refuse an existing target that is not a regular file, or is a SQLite database."""
+    try:
+        info = path.stat()
+    except OSError:  # not there yet (or unreachable: writing it will say why)
+        return
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"{shown} is a folder; give a file name")
+    if not stat.S_ISREG(info.st_mode):
+        hint = " (leave out --output to print)" if label == "--output" else ""
+        raise InputError(
+            f"{shown} is not a regular file (a device, a pipe or a socket); giftbalance "
+            f"writes only files{hint}"
+        )
+    if not replaces_databases and _is_sqlite_file(path):
+        raise InputError(
+            f"{shown} is a SQLite database (another giftbalance database?); writing it would "
+            "destroy it. Choose another file"
+        )
 
 
 def create_private(path: Path) -> None:

@@ -65,8 +65,9 @@ class App:
         return sqlite_path(resolve_url(self.db_option))
 
     def guard_outputs(self, *targets: tuple[str, Path | None]) -> None:
-        """Refuse (exit 2) output files that are the database, its side files, a file of the
-        config folder, or one another (:func:`giftbalance.storage.files.guard_outputs`);
+        """Refuse (exit 2) output files that would destroy something: a database (this one, the
+        default one, any SQLite file) or its side files, a file of the config folder, a device,
+        or another output of the same command (:func:`giftbalance.storage.files.guard_outputs`).
         ``None`` targets (options not given) are skipped."""
         from giftbalance.storage.files import guard_outputs
 

@@ -15,10 +15,12 @@ balance, ``5.00`` or ``+5.00`` raises it. Rows are recorded in file order, and e
 running balance must stay at or above zero in that order.
 
 The import is all or nothing: every row is checked first, every bad row is reported with its
-line number and reason, and nothing is written while any row is bad. Text cells (account,
-note, giver) are read through :func:`~giftbalance.values.text.cell_in`, like every CSV import:
-a ``'`` that a spreadsheet-safe export put before ``=``, ``+``, ``-`` or ``@`` is taken off. Good rows go in through
+line number and reason, and nothing is written while any row is bad. Good rows go in through
 :func:`giftbalance.ledger.append_in_order`, the ledger's bulk path.
+
+Text cells (account, note, giver) are read through :func:`~giftbalance.values.text.cell_in`,
+like every CSV import: a ``'`` that a spreadsheet-safe export put before ``=``, ``+``, ``-``
+or ``@`` is taken off.
 """
 
 from __future__ import annotations
@@ -348,7 +350,7 @@ def check_rows(
         note, why_note = None, None
         if i_note is not None:
             try:
-                note = note_text(cell_in(row[i_note]))
+                note = note_text(cell_in(row[i_note].strip()))
             except InputError as exc:
                 why_note = str(exc)
         giver, expires, why_extras = (

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 DEFAULTS: dict[str, str] = {"week_start": "monday", "default_account": ""}
+_MAX_ID = 2**31 - 1  # ids are INTEGER columns (32-bit on PostgreSQL)
 DESCRIPTIONS = {
     "week_start": "first day of the week for plans and reports (monday or sunday)",
     "default_account": "account used when a command is given no --account",
@@ -59,7 +60,7 @@ def stored_problem(key: str, value: object) -> str | None:
     if (
         key == "default_account"
         and value
-        and not (value.isascii() and value.isdigit() and len(value) <= 10)
+        and not (value.isascii() and value.isdigit() and int(value[:11]) <= _MAX_ID)
     ):
         return f"default_account must be an account id, not {value[:40]!r}"
     return None

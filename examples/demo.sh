@@ -110,6 +110,7 @@ cat <<EOF
 Demo files in $out:
   report.html    this week's report as a page (open it in a browser, or on a phone)
   burn-down.png  the balance so far and the plan's projection, per account
-  orders.ics     one calendar event per planned order, with a morning reminder
+  orders.ics     one calendar event per planned order, with a morning reminder, and the
+                 expiry dates with alarms 30, 7 and 1 days before
   demo.db        the demo database: try  GIFTBALANCE_DB=$out/demo.db giftbalance plan
 EOF

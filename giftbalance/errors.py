@@ -38,10 +38,20 @@ class DatabaseError(GiftbalanceError):
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One bad row (record) of a file: where it is (``line 12``, ``entries.csv line 3``) and why."""
+    """One thing wrong, and where: a file's row or record (``line 12``, ``entries.csv line 3``),
+    or a database table's row (``entries row 7``; then :attr:`table` and :attr:`row_id` say
+    which, and the table ``database`` stands for damage to the file itself)."""
 
     where: str
     reason: str
+    table: str | None = None
+    row_id: int | None = None
+
+    @classmethod
+    def in_table(cls, table: str, row_id: int | None, reason: str) -> Problem:
+        """A problem with row ``row_id`` of ``table`` (``None``: the whole table or file)."""
+        where = table if row_id is None else f"{table} row {row_id}"
+        return cls(where, reason, table, row_id)
 
     def __str__(self) -> str:
         return f"{self.where}: {self.reason}"

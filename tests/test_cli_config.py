@@ -7,7 +7,11 @@ import pytest
 
 def test_list_shows_every_setting_with_its_default(ok) -> None:
     lines = ok("config", "list").stdout.splitlines()
-    assert [line.split(" = ")[0] for line in lines] == ["week_start", "default_account"]
+    assert [line.split(" = ")[0] for line in lines] == [
+        "week_start",
+        "default_account",
+        "notify_urls",
+    ]
     assert lines[0].startswith("week_start = monday    # first day of the week")
     assert lines[1].startswith("default_account =     # account used when")
 
@@ -52,7 +56,11 @@ def test_account_add_default_flag_sets_the_setting(ok) -> None:
 @pytest.mark.parametrize(
     ("args", "code", "match"),
     [
-        (["get", "colour"], 2, "unknown setting 'colour' (known: week_start, default_account)"),
+        (
+            ["get", "colour"],
+            2,
+            "unknown setting 'colour' (known: week_start, default_account, notify_urls)",
+        ),
         (["set", "colour", "blue"], 2, "unknown setting 'colour'"),
         (["set", "week_start", "friday"], 2, "week_start must be one of monday, sunday"),
         (["set", "week_start", ""], 2, "week_start must be one of"),

@@ -7,10 +7,6 @@ import re
 
 import pytest
 
-from giftbalance.cli.contacts import CHANNELS as CLI_CHANNELS
-from giftbalance.cli.contacts import OUTCOMES as CLI_OUTCOMES
-from giftbalance.storage.models import CHANNELS, OUTCOMES
-
 CONTACT_KEYS = {
     "id",
     "when",
@@ -33,11 +29,6 @@ def _today(monkeypatch):
 
 def contacts(ok):
     return json.loads(ok("contact", "list", "--json").stdout)
-
-
-def test_cli_choices_match_the_schema():
-    assert CLI_CHANNELS == CHANNELS
-    assert CLI_OUTCOMES == OUTCOMES
 
 
 def test_add_with_everything(ok, personal):

@@ -409,18 +409,36 @@ def test_reconcile_to_zero(ok, personal) -> None:
     assert log_json(ok)[-1]["amount"] == "-100.00"
 
 
-def test_reconcile_already_matches(ok, dump, personal) -> None:
+def test_reconcile_already_matches(ok, dump, personal, monkeypatch) -> None:
+    monkeypatch.setenv("GIFTBALANCE_TODAY", "2026-11-20")
     before = dump()
     result = ok("reconcile", "100.00", "--yes")
     assert result.stdout.strip() == "Personal: the ledger already matches the store (100.00 USD)."
-    assert dump() == before
+    after = dump()
+    # The ledger is untouched; only the check is recorded (the reminders count it).
+    assert after["entries"] == before["entries"]
+    assert {k: v for k, v in after.items() if k != "reconciliations"} == before
+    [check] = after["reconciliations"]
+    # (id, account_id, checked_on, store_balance, entry_id, created_at); dates come back as
+    # text from SQLite and as dates from PostgreSQL.
+    assert (check[1], str(check[2]), check[3], check[4]) == (1, "2026-11-20", 10000, None)
 
 
 def test_reconcile_empty_account_to_zero_already_matches(ok, dump) -> None:
     ok("account", "add", "Empty")
     before = dump()
     assert "already matches" in ok("reconcile", "0").stdout
-    assert dump() == before
+    after = dump()
+    assert {k: v for k, v in after.items() if k != "reconciliations"} == before
+    assert len(after["reconciliations"]) == 1
+
+
+def test_reconcile_with_an_adjustment_records_the_check_with_its_entry(ok, sql, personal) -> None:
+    ok("reconcile", "90", "--yes")
+    [(entry_id,)] = sql("SELECT id FROM entries WHERE kind = 'adjust'")
+    assert sql("SELECT account_id, store_balance, entry_id FROM reconciliations") == [
+        (1, 9000, entry_id)
+    ]
 
 
 def test_reconcile_answering_no_writes_nothing(refused, personal) -> None:

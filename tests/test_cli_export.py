@@ -23,7 +23,7 @@ from giftbalance.errors import NotFound, Refused
 from giftbalance.io import export
 from giftbalance.ledger import accounts, entries
 from giftbalance.storage.db import Database
-from giftbalance.values.money import Money, currency_digits
+from giftbalance.values.money import Money, currency_digits, parse_stored_money
 from giftbalance.values.text import BIDI_CONTROL_CHARACTERS as BIDI
 
 TABLES = ["settings", "accounts", "members", "needs", "entries", "purchases", "contacts"]
@@ -428,7 +428,7 @@ def test_any_ledger_survives_export_and_import(template, currencies, account_nam
 
 
 def _minor(text: str, currency: str) -> int:
-    return export.parse_stored_money(text, currency)
+    return parse_stored_money(text, currency)
 
 
 @given(
@@ -439,7 +439,7 @@ def test_stored_money_is_the_exact_inverse_of_format_money(minor, currency):
     from giftbalance.values.money import format_money
 
     text = format_money(Money(minor, currency), code=False)
-    assert export.parse_stored_money(text, currency) == minor
+    assert parse_stored_money(text, currency) == minor
 
 
 @pytest.mark.parametrize(
@@ -462,14 +462,14 @@ def test_stored_money_refuses_anything_an_export_does_not_write(text, currency):
     from giftbalance.values.money import MoneyError
 
     with pytest.raises(MoneyError, match="not an amount as exported"):
-        export.parse_stored_money(text, currency)
+        parse_stored_money(text, currency)
 
 
 def test_stored_money_beyond_64_bits_is_refused():
     from giftbalance.values.money import MoneyError
 
     with pytest.raises(MoneyError, match="too large to store"):
-        export.parse_stored_money("9" * 19, "JPY")
+        parse_stored_money("9" * 19, "JPY")
 
 
 def test_balances_over_the_typing_limit_round_trip(ok, run, tmp_path):

@@ -86,8 +86,7 @@ def test_mixed_good_and_bad_rows_write_nothing_and_list_every_bad_line(
         "  line 3: bad date: not a date: '2026-11-31' (expected e.g. 2026-11-25)",
         "  line 4: unknown account 'Nobody'",
         "  line 5: bad amount: JPY has no decimal places: '5.5'",
-        "  line 7: the spend of 95.00 USD would take the balance of Personal below zero "
-        "(90.00 USD before this row)",
+        "  line 7: the balance of Personal is 90.00 USD; cannot take 95.00 USD from it",
         "  line 8: currency USD differs from KWD, the currency of account 'Kuwait'",
     ]
     assert lines[0].startswith("Error: ")
@@ -109,7 +108,7 @@ def test_dry_run_checks_and_reports_but_writes_nothing(ok, dump, three, tmp_path
 def test_dry_run_still_lists_bad_rows(refused, three, tmp_path):
     file = write(tmp_path, HEADER + "2026-11-02,Personal,spend,400,,\n")
     result = refused("import", file, "--dry-run", code=2, match="1 bad row in")
-    assert "line 2: the spend of 400.00 USD" in result.stderr
+    assert "line 2: the balance of Personal is 100.00 USD; cannot take 400.00 USD" in result.stderr
 
 
 def test_account_option_fills_rows_without_one_and_refuses_others(ok, refused, three, tmp_path):
@@ -286,9 +285,11 @@ def test_a_damaged_export_lists_every_bad_record_and_writes_nothing(run, refused
     result = refused("import", file, code=2, match="bad rows in")
     assert result.stderr.splitlines()[1:] == [
         "  accounts[1]: tax_rate: tax rate over 100%: '200'",
-        "  entries[1]: balance_after is 69.50 USD, but the entries before it give 68.50 USD",
-        "  entries[3]: reverses_id 99 names no earlier entry",
-        "  entries[4]: currency EUR differs from its account's",
+        "  entries[1]: balance_after is 69.50 USD but the entries of Personal up to it add up "
+        "to 68.50 USD",
+        "  entries[3]: reverses entry 99, which is not an earlier entry",
+        "  entries[4]: currency EUR differs from USD, the currency of account 'Personal'; "
+        "balance_after is 70.00 USD but the entries of Personal up to it add up to 69.00 USD",
         "  contacts[0]: unknown field 'oops'",
     ]
 

@@ -11,6 +11,7 @@ import struct
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -186,6 +187,41 @@ def test_html_report_is_well_formed_and_self_contained(ok: Run, tmp_path: Path) 
     headings = ["".join(h.itertext()) for h in root.iter("h2")]
     assert "Family (amazon.com)" in headings and "Support" in headings
     assert len(list(root.iter("table"))) >= 4
+    # The burn-down chart is inline SVG (no file beside the page), one panel per account.
+    [figure] = [f for f in root.iter("figure") if f.get("class") == "chart"]
+    [svg] = list(figure.iter("svg"))
+    assert svg.get("width") == "100%" and svg.get("viewBox")
+    assert svg.get("aria-label") == "Burn-down chart, week of 2026-11-23"
+    # Wide tables label every cell, so a phone can show each row as a card.
+    order = next(t for t in root.iter("table") if "unit price" in "".join(t.itertext()))
+    assert order.get("class") == "cards"
+    labels = [td.get("data-label") for td in next(order.iter("tbody")).iter("td")][:9]
+    assert labels == [
+        "need", "for", "priority", "units", "unit price", "tax", "total", "need by", "late",
+    ]  # fmt: skip
+
+
+@pytest.mark.usefixtures("household")
+def test_html_report_without_a_chart(ok: Run) -> None:
+    from giftbalance.render.report_html import report_html
+    from giftbalance.report import load as report_load
+    from giftbalance.report.weekly import build_report
+    from giftbalance.storage.db import Database, resolve_url
+
+    database = Database(resolve_url(None))
+    try:
+        with database.read() as session:
+            data = report_load.load(
+                session,
+                day=pd.Timestamp(TODAY).date(),
+                account=None,
+                today=pd.Timestamp(TODAY).date(),
+            )
+    finally:
+        database.dispose()
+    page = report_html(build_report(data), chart=False)
+    assert "<svg" not in page and "<figure" not in page
+    assert "<svg" in report_html(build_report(data))
 
 
 # --------------------------------------------------------------------------------------------
@@ -219,7 +255,8 @@ def test_calendar_has_one_event_with_an_alarm_per_planned_order(ok: Run, tmp_pat
     assert b"\n" not in raw.replace(b"\r\n", b"")
     calendar = Calendar.from_ical(raw)
     assert str(calendar["VERSION"]) == "2.0" and "giftbalance" in str(calendar["PRODID"])
-    events = list(calendar.walk("VEVENT"))
+    everything = list(calendar.walk("VEVENT"))
+    events = [e for e in everything if str(e["UID"]).startswith("order-")]
     document = report_json(ok)
     orders = [(a, o) for a in document["accounts"] for o in a["orders"]]
     assert len(events) == len(orders) > 0
@@ -237,9 +274,39 @@ def test_calendar_has_one_event_with_an_alarm_per_planned_order(ok: Run, tmp_pat
         trigger = alarms[0].decoded("TRIGGER")
         assert (start + trigger).hour < 12  # on the morning of the order day
     # Same data, same UIDs: re-importing updates events instead of duplicating them.
-    ok("report", "--ics", str(target))
+    result = ok("report", "--ics", str(target))
+    assert f"Calendar: {target} ({len(events)} planned orders, 1 expiry date)" in result.stderr
     again = [str(e["UID"]) for e in Calendar.from_ical(target.read_bytes()).walk("VEVENT")]
-    assert again == [str(e["UID"]) for e in events]
+    assert again == [str(e["UID"]) for e in everything]
+
+
+@pytest.mark.usefixtures("household")
+def test_calendar_has_the_expiry_dates_with_alarms_at_the_reminder_thresholds(
+    ok: Run, tmp_path: Path
+) -> None:
+    from icalendar import Calendar
+
+    target = tmp_path / "orders.ics"
+    ok("report", "--ics", str(target))
+    calendar = Calendar.from_ical(target.read_bytes())
+    [expiry] = [e for e in calendar.walk("VEVENT") if str(e["UID"]).startswith("expiry-")]
+    family = account(report_json(ok), "Family")
+    assert str(expiry["UID"]) == f"expiry-{family['account_id']}-2026-12-15@giftbalance"
+    # What is left of the 25.00 that expires (the lunch box took from it first).
+    assert str(expiry["SUMMARY"]) == "Gift balance expires: 8.80 USD on Family"
+    start = expiry.decoded("DTSTART")
+    assert start.isoformat() == "2026-12-15"  # an all-day event
+    rings = sorted(
+        (datetime.combine(start, time()) + alarm.decoded("TRIGGER"))
+        for alarm in expiry.walk("VALARM")
+    )
+    assert rings == [
+        datetime(2026, 11, 15, 9, 0),
+        datetime(2026, 12, 8, 9, 0),
+        datetime(2026, 12, 14, 9, 0),
+    ]
+    descriptions = [str(alarm["DESCRIPTION"]) for alarm in expiry.walk("VALARM")]
+    assert "8.80 USD on Family expires in 30 days (2026-12-15)" in descriptions
 
 
 # --------------------------------------------------------------------------------------------

@@ -198,6 +198,25 @@ CASES: list[Bad] = [
     *[bad(2, "plan", "--weeks", n) for n in ("0", "521", "٥", "99999999999999999999")],
     *[bad(2, "account", "add", "Taxed", "--tax-rate", rate) for rate in BAD_RATES],
     *[bad(2, "need", "add", "Boots", "--price", "1", "--every", rule) for rule in BAD_RULES],
+    # reminders, notifications, schedules (never a URL that could send, never --install)
+    *[
+        bad(2, "remind", "--days", d)
+        for d in ("٣٠", "99999999999999999999", "-1", "0", "30,,7", "")
+    ],
+    *[bad(2, "remind", "--done", i) for i in ("٥", "99999999999999999999", "0", "x")],
+    bad(1, "remind", "--done", "2147483647", match="no reminder"),
+    bad(2, "notify", "not-a-url", "--report"),
+    bad(2, "notify", "mailto://a\x1b[2J@b", "--report"),
+    bad(2, "notify", "--remind", match="no notification URL"),
+    bad(2, "notify", "not-a-url", "--report", "--week", "1/2/3"),
+    bad(2, "notify", "not-a-url", "--remind", "--days", "٣"),
+    *[
+        bad(2, "schedule", "--print", "cron", "--at", t)
+        for t in ("٠٩:٠٠", "25:00", "-9:00", "9", "9:00\x1b")
+    ],
+    bad(2, "schedule", "--print", "xml"),
+    bad(2, "config", "set", "notify_urls", "x\x1b[2J"),
+    bad(2, "config", "set", "notify_urls", "not-a-url"),
     # names and free text
     *[bad(2, "account", "add", name) for name in CONTROLS],
     *[bad(2, "member", "add", name) for name in CONTROLS[:6]],

@@ -11,9 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from giftbalance.errors import BadRows, InputError, Problem
-from giftbalance.io.ledger_csv import check_rows, parse_signed_money, read_table
+from giftbalance.io.ledger_csv import check_rows, read_table
 from giftbalance.storage.models import Account
-from giftbalance.values.money import Money, MoneyError, currency_digits, format_money
+from giftbalance.values.money import (
+    Money,
+    MoneyError,
+    currency_digits,
+    format_money,
+    parse_signed_money,
+)
 
 CURRENCIES = ("USD", "JPY", "KWD")
 
@@ -213,10 +219,8 @@ def test_overdraft_is_judged_in_file_order_from_the_current_balance():
     ]
     entries, problems = check(csv_bytes(rows), balances={1: 2000, 2: 0, 3: 0})
     assert [str(p) for p in problems] == [
-        "line 2: the spend of 30.00 USD would take the balance of Personal below zero "
-        "(20.00 USD before this row)",
-        "line 5: the adjust of 70.01 USD would take the balance of Personal below zero "
-        "(10.00 USD before this row)",
+        "line 2: the balance of Personal is 20.00 USD; cannot take 30.00 USD from it",
+        "line 5: the balance of Personal is 10.00 USD; cannot take 70.01 USD from it",
     ]
     assert [e.amount for e in entries] == [5000, -6000]
 
@@ -246,9 +250,9 @@ def test_giver_and_expiry_columns():
     entries, problems = check(csv_bytes(rows, header))
     assert [(e.giver, e.expires_on) for e in entries] == [("Aunt May", date(2027, 11, 2))]
     assert [str(p) for p in problems] == [
-        "line 3: a giver belongs to a redeem row only",
+        "line 3: a giver belongs to a redeem, not a spend",
         "line 4: the expiry date 2026-11-01 is before the redemption date 2026-11-02",
-        "line 5: an expiry date belongs to a redeem row only",
+        "line 5: an expiry date belongs to a redeem, not a spend",
         "line 6: the giver is longer than 200 characters; bad expires_on: not a date: 'soon' "
         "(expected e.g. 2026-11-25)",
     ]

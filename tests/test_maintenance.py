@@ -125,7 +125,7 @@ def test_check_names_an_entry_whose_balance_after_is_wrong(run, ok, personal, db
 
     # Only the damaged row: later ones are measured against the amounts, not against it.
     assert problems(run) == [
-        "entries row 2: balance_after is 88.66 USD but the entries of account 1 up to it "
+        "entries row 2: balance_after is 88.66 USD but the entries of Personal up to it "
         "add up to 87.66 USD"
     ]
     data = json.loads(run("check", "--json").stdout)
@@ -134,7 +134,7 @@ def test_check_names_an_entry_whose_balance_after_is_wrong(run, ok, personal, db
         {
             "table": "entries",
             "id": 2,
-            "problem": "balance_after is 88.66 USD but the entries of account 1 up to it add "
+            "problem": "balance_after is 88.66 USD but the entries of Personal up to it add "
             "up to 87.66 USD",
         }
     ]
@@ -146,9 +146,9 @@ def test_check_names_where_a_balance_goes_below_zero(run, ok, personal, db_url):
         conn.exec_driver_sql("UPDATE entries SET amount = -20000 WHERE id = 2")
 
     assert problems(run) == [
-        "entries row 2: balance_after is 87.66 USD but the entries of account 1 up to it "
+        "entries row 2: the balance of Personal is 100.00 USD; cannot take 200.00 USD from it",
+        "entries row 2: balance_after is 87.66 USD but the entries of Personal up to it "
         "add up to -100.00 USD",
-        "entries row 2: takes account 1 below zero (to -100.00 USD)",
     ]
 
 
@@ -160,7 +160,9 @@ def _drop_unique_reverses_id(conn: Any) -> None:
     create = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'entries'").scalar()
     copy = re.sub(r",\s*CONSTRAINT uq_entries_reverses_id UNIQUE \(reverses_id\)", "", create)
     assert copy != create
-    conn.exec_driver_sql(copy.replace("CREATE TABLE entries", "CREATE TABLE entries_copy", 1))
+    # A table rebuilt by a migration's batch mode has its name quoted.
+    copy = re.sub(r'CREATE TABLE "?entries"?', "CREATE TABLE entries_copy", copy, count=1)
+    conn.exec_driver_sql(copy)
     conn.exec_driver_sql("INSERT INTO entries_copy SELECT * FROM entries")
     conn.exec_driver_sql("DROP TABLE entries")
     conn.exec_driver_sql("ALTER TABLE entries_copy RENAME TO entries")
@@ -173,7 +175,7 @@ def test_check_names_a_second_reversal_of_the_same_entry(run, ok, personal, db_u
         _drop_unique_reverses_id(conn)
         insert_entry(conn, kind="reversal", amount=-5000, balance_after=5000, reverses_id=2)
 
-    assert problems(run) == ["entries row 4: reverses entry 2 again (already reversed by entry 3)"]
+    assert problems(run) == ["entries row 4: entry 2 was already reversed by entry 3"]
 
 
 def test_check_names_reversals_that_do_not_undo_their_entry(run, ok, personal, db_url):
@@ -184,8 +186,8 @@ def test_check_names_reversals_that_do_not_undo_their_entry(run, ok, personal, d
         conn.exec_driver_sql("UPDATE entries SET reverses_id = 1 WHERE id = 2")
 
     assert problems(run) == [
-        "entries row 2: a spend entry names entry 1 as reversed; only reversals do",
-        "entries row 3: amount 500 does not undo entry 2's amount -1000",
+        "entries row 2: a spend names entry 1 as reversed; only a reversal does",
+        "entries row 3: 5.00 USD does not undo entry 2's -10.00 USD",
         "entries row 4: reverses entry 3, which is itself a reversal",
     ]
 
@@ -202,7 +204,9 @@ def test_check_names_an_entry_in_another_currency_than_its_account(run, ok, pers
     with raw(db_url) as conn:
         conn.exec_driver_sql("UPDATE entries SET currency = 'EUR' WHERE id = 1")
 
-    assert problems(run) == ["entries row 1: currency EUR but account 1 is in USD"]
+    assert problems(run) == [
+        "entries row 1: currency EUR differs from USD, the currency of account 'Personal'"
+    ]
 
 
 def test_check_names_a_need_for_a_member_who_does_not_exist(run, personal, db_url):
@@ -498,7 +502,7 @@ def test_restore_refuses_a_file_that_is_not_a_sound_giftbalance_database(
 
     if kind == "failing the check":
         assert result.stdout.splitlines() == [
-            "entries row 2: balance_after is 0.01 USD but the entries of account 1 up to it "
+            "entries row 2: balance_after is 0.01 USD but the entries of Personal up to it "
             "add up to 87.66 USD"
         ]
     assert _balance(ok) == "86.66"

@@ -119,9 +119,12 @@ def _register() -> None:
         maintenance,
         members,
         needs,
+        notify,
         plan,
         reading,
+        remind,
         report,
+        schedule,
         transfer,
     )
 
@@ -138,6 +141,9 @@ def _register() -> None:
         maintenance,
         transfer,
         report,
+        remind,
+        notify,
+        schedule,
     ):
         for command in module.COMMANDS:
             cli.add_command(command)

@@ -17,6 +17,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from giftbalance.errors import InputError
+from giftbalance.values.dates import iso
+
+__all__ = ["iso"]  # the one ISO date writer, for the commands' JSON
 
 if TYPE_CHECKING:
     from giftbalance.storage.db import Database
@@ -233,7 +236,3 @@ def confirm(question: str, yes: bool) -> None:
 
 def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
-
-
-def iso(value: date | datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None

@@ -8,13 +8,16 @@ import click
 
 from giftbalance.cli.common import App, pass_app
 
+#: Kept in the config folder, not the database (giftbalance/storage/notify_urls.py).
+NOTIFY_URLS = "notify_urls"
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 
 @click.group("config")
 def config() -> None:
-    """Show and change settings (week_start, default_account)."""
+    """Show and change settings (week_start, default_account, notify_urls)."""
 
 
 def _shown(session: Session, key: str, value: str) -> str:
@@ -36,15 +39,25 @@ def config_list(app: App) -> None:
         values = settings.all_settings(session)
         for key, value in values.items():
             click.echo(f"{key} = {_shown(session, key, value)}    # {settings.DESCRIPTIONS[key]}")
+    # Kept in the config folder, not the database (they hold passwords and tokens); masked.
+    from giftbalance.storage import notify_urls
+
+    shown = notify_urls.masked(notify_urls.load())
+    click.echo(f"{notify_urls.KEY} = {shown}    # {notify_urls.DESCRIPTION}")
 
 
 @config.command("get")
 @click.argument("key")
 @pass_app
 def config_get(app: App, key: str) -> None:
-    """Print the value of KEY."""
+    """Print the value of KEY (notify_urls masked: the scheme of each URL only)."""
     from giftbalance.storage import settings
 
+    if key == NOTIFY_URLS:
+        from giftbalance.storage import notify_urls
+
+        click.echo(notify_urls.masked(notify_urls.load()))
+        return
     settings.check_key(key)
     with app.db.read() as session:
         click.echo(_shown(session, key, settings.get(session, key)))
@@ -55,10 +68,16 @@ def config_get(app: App, key: str) -> None:
 @click.argument("value")
 @pass_app
 def config_set(app: App, key: str, value: str) -> None:
-    """Set KEY to VALUE (default_account takes an account name, or "" to clear it)."""
+    """Set KEY to VALUE (default_account takes an account name, or "" to clear it;
+    notify_urls takes Apprise URLs separated by spaces, or "" to remove them)."""
     from giftbalance.ledger import accounts
     from giftbalance.storage import settings
 
+    if key == NOTIFY_URLS:
+        from giftbalance.cli.notify import store_urls
+
+        click.echo(store_urls(value))
+        return
     settings.check_key(key)
     with app.db.write() as session:
         if key == "week_start":

@@ -12,14 +12,11 @@ from giftbalance.cli.common import (
     App,
     account_option,
     echo_json,
-    iso,
     json_option,
     note_option,
     pass_app,
 )
-
-CHANNELS = ("chat", "phone", "email")
-OUTCOMES = ("pending", "refused", "reversed", "credited", "other")
+from giftbalance.values.vocabulary import CHANNELS, OUTCOMES
 
 
 @click.group("contact")
@@ -90,25 +87,9 @@ def contact_list(app: App, as_json: bool) -> None:
     with app.db.read() as session:
         rows = contacts.list_contacts(session)
     if as_json:
-        echo_json(
-            [
-                {
-                    "id": c.id,
-                    "when": iso(c.occurred_at),
-                    "channel": c.channel,
-                    "rep": c.rep,
-                    "case": c.case_ref,
-                    "account": view.account,
-                    "summary": c.summary,
-                    "outcome": c.outcome,
-                    "note": c.note,
-                    "created_at": iso(c.created_at),
-                    "updated_at": iso(c.updated_at),
-                }
-                for view in rows
-                for c in [view.contact]
-            ]
-        )
+        from giftbalance.render.shapes import contacts_json
+
+        echo_json(contacts_json(rows))
         return
     if not rows:
         click.echo(

@@ -169,7 +169,7 @@ def undo(app: App, entry_id: int | None, yes: bool) -> None:
     Nothing is deleted: the reversal is a new entry. An entry can be reversed once, and not when
     that would take the balance below zero.
     """
-    from giftbalance.household import needs
+    from giftbalance.household.undo import undo as undo_entry
     from giftbalance.ledger import accounts, entries
 
     with app.db.read() as session:
@@ -183,15 +183,13 @@ def undo(app: App, entry_id: int | None, yes: bool) -> None:
         target_id = target.id
     confirm("Reverse it?", yes)
     with app.db.write() as session:
-        original = entries.undo_target(session, target_id)
-        reversal = entries.reverse(session, original)
-        reopened = needs.on_reversed(session, original)
-        currency = reversal.currency
+        done = undo_entry(session, target_id)
+    reversal = done.reversal
     click.echo(
-        f"Logged entry {reversal.id}: reversed entry {target_id}. Balance: {show_money(reversal.balance_after, currency)}."
+        f"Logged entry {reversal.id}: reversed entry {target_id}. Balance: {show_money(reversal.balance_after, reversal.currency)}."
     )
-    if reopened:
-        click.echo(reopened)
+    if done.reopened:
+        click.echo(done.reopened)
 
 
 @click.command("reconcile", cls=_ReconcileCommand)
@@ -210,8 +208,19 @@ def reconcile(app: App, amount: str, account: str | None, yes: bool) -> None:
         current = entries.balance(session, chosen)
         name = chosen.name
     if shown.minor == current:
+        # Nothing to adjust, but the check is recorded: the account counts as reconciled today.
+        with app.db.write() as session:
+            entry = entries.reconcile(
+                session, accounts.find_account(session, name), shown, occurred_on=today()
+            )
+        if entry is None:
+            click.echo(
+                f"{name}: the ledger already matches the store ({show_money(current, shown.currency)})."
+            )
+            return
         click.echo(
-            f"{name}: the ledger already matches the store ({show_money(current, shown.currency)})."
+            f"Logged entry {entry.id}: adjustment (the ledger changed meanwhile). "
+            f"Balance: {show_money(entry.balance_after, shown.currency)}."
         )
         return
     difference = shown.minor - current

@@ -95,19 +95,14 @@ def check(app: App, as_json: bool) -> None:
 
     Prints "clean" and exits 0, or one line per problem naming the table and row, and exits 1.
     """
-    from giftbalance.io import backup as backups
+    from giftbalance.io.check import DAMAGE
+    from giftbalance.io.check import check as check_database
 
-    problems = backups.check(app.db)
+    problems = check_database(app.db)
     if as_json:
-        echo_json(
-            {
-                "database": app.db.display,
-                "clean": not problems,
-                "problems": [
-                    {"table": p.table, "id": p.row_id, "problem": p.message} for p in problems
-                ],
-            }
-        )
+        from giftbalance.render.shapes import check_json
+
+        echo_json(check_json(app.db.display, problems))
     elif not problems:
         click.echo(
             f"{app.db.display}: clean (integrity, references, balances, reversals, currencies)."
@@ -118,7 +113,7 @@ def check(app: App, as_json: bool) -> None:
     if problems:
         count = len(problems)
         hint = ""
-        if any(p.table == "database" for p in problems):
+        if any(p.table == DAMAGE for p in problems):
             hint = "; the file is damaged: restore a backup with giftbalance restore FILE"
         click.echo(
             f"Error: {app.db.display} has {count} problem{'s' if count != 1 else ''}{hint}",

@@ -23,12 +23,12 @@ from giftbalance.cli.common import (
     pass_app,
 )
 from giftbalance.values.money import data_money, show_money
+from giftbalance.values.vocabulary import PRIORITIES
 
 if TYPE_CHECKING:
     from giftbalance.household.needs import NeedView, PurchaseView
 
 F = TypeVar("F", bound=Callable[..., Any])
-PRIORITIES = ("must", "high", "normal", "low")
 NEED_ID = ID
 
 

@@ -15,6 +15,7 @@ from giftbalance.cli.common import (
     json_option,
     pass_app,
 )
+from giftbalance.values.dates import MAX_WEEKS
 
 
 @click.command("plan")
@@ -22,7 +23,7 @@ from giftbalance.cli.common import (
 @click.option(
     "--start", type=DATE, help="Plan from the week containing this date (default: this week)."
 )
-@click.option("--weeks", type=WholeNumberType(1, 520), help="Horizon in weeks (default 12).")
+@click.option("--weeks", type=WholeNumberType(1, MAX_WEEKS), help="Horizon in weeks (default 12).")
 @click.option("--until", type=DATE, help="Plan up to this date instead of --weeks.")
 @click.option(
     "--weekly-cap", "weekly_cap", metavar="AMOUNT", help="Spend at most this much per week."

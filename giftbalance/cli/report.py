@@ -54,7 +54,7 @@ def _check_target(path: Path, option: str, suffix: str = "", kind: str = "") -> 
     "--ics",
     type=FilePath(dir_okay=False, path_type=Path),
     metavar="FILE.ics",
-    help="Also write one calendar event per planned order into this iCalendar file.",
+    help="Also write the planned orders and the expiry dates (with alarms) into this iCalendar file.",
 )
 @pass_app
 def report(
@@ -123,11 +123,13 @@ def report(
     if ics is not None:
         from giftbalance.render.calendar import calendar_ics
 
-        orders = sum(len(a.orders) for a in result.accounts)
-        plural = "" if orders == 1 else "s"
-        files.append(
-            (ics, calendar_ics(result), f"Calendar: {ics} ({orders} planned order{plural})")
-        )
+        ics_data = calendar_ics(result)
+        orders = ics_data.count(b"UID:order-")
+        expiries = ics_data.count(b"UID:expiry-")
+        counted = f"{orders} planned order{'' if orders == 1 else 's'}"
+        if expiries:
+            counted += f", {expiries} expiry date{'' if expiries == 1 else 's'}"
+        files.append((ics, ics_data, f"Calendar: {ics} ({counted})"))
     if output is not None:
         files.append((output, text.encode("utf-8"), f"Report: {output}"))
     else:

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 
 from giftbalance.errors import InputError, NotFound
 from giftbalance.ledger import accounts
-from giftbalance.storage.models import CHANNELS, OUTCOMES, Account, Contact
+from giftbalance.storage.models import Account, Contact
 from giftbalance.values.dates import now
 from giftbalance.values.text import note_text, one_line
+from giftbalance.values.vocabulary import CHANNELS, OUTCOMES
 
 MAX_SHORT = 200
 

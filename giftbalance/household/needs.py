@@ -22,11 +22,12 @@ from sqlalchemy.orm import Session, aliased
 from giftbalance.errors import InputError, NotFound, Refused
 from giftbalance.household.members import find_member
 from giftbalance.ledger import accounts, entries
-from giftbalance.storage.models import PRIORITIES, Account, Entry, Member, Need, Purchase
+from giftbalance.storage.models import Account, Entry, Member, Need, Purchase
 from giftbalance.values import recurrence
 from giftbalance.values.dates import now, today
 from giftbalance.values.money import Money, tax_on
 from giftbalance.values.text import note_text, one_line, required_line
+from giftbalance.values.vocabulary import PRIORITIES
 
 MAX_NAME = 200
 MAX_QUANTITY = 10_000

@@ -1,17 +1,16 @@
-"""Backup, restore and check: keeping a giftbalance database safe, and proving it sound.
+"""Backup and restore: keeping a giftbalance database safe.
 
 ``backup`` and ``restore`` work on SQLite files, through SQLite's online backup API, so they are
-safe while other giftbalance processes read and write. ``check`` works on any database: SQLite's
-own ``integrity_check`` and ``foreign_key_check``, then the ledger's invariants, which hold on
-PostgreSQL as much as on SQLite. On PostgreSQL, backups are the server's business (``pg_dump``
-and ``pg_restore``; docs/safety.md), and :func:`backup` and :func:`restore` refuse with that hint.
+safe while other giftbalance processes read and write; a restore first passes the file through
+``giftbalance check`` (:mod:`giftbalance.io.check`). On PostgreSQL, backups are the server's
+business (``pg_dump`` and ``pg_restore``; docs/safety.md), and :func:`backup` and
+:func:`restore` refuse with that hint.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
-from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -19,7 +18,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from giftbalance.errors import DatabaseError, Refused
+from giftbalance.errors import DatabaseError, Problem, Refused
+from giftbalance.io.check import session_problems
 from giftbalance.storage.files import (
     check_path,
     copy_bytes,
@@ -33,289 +33,12 @@ from giftbalance.storage.files import (
 from giftbalance.storage.sqlite import backup_into, connect, copy_sqlite, side_files
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
-    from sqlalchemy.orm import Session
-
-    from giftbalance.storage.db import Database
+    pass
 
 PG_BACKUP_HINT = (
     "on PostgreSQL, back up with the server's tools: pg_dump -Fc -f FILE DBNAME "
     "(restore with: pg_restore --clean -d DBNAME FILE)"
 )
-
-
-# -- check -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing wrong in the database: the table, the row's id (``None``: the whole file)."""
-
-    table: str
-    row_id: int | None
-    message: str
-
-    def __str__(self) -> str:
-        where = self.table if self.row_id is None else f"{self.table} row {self.row_id}"
-        return f"{where}: {self.message}"
-
-
-def check(db: Database) -> list[Problem]:
-    """Everything wrong with ``db``: SQLite's own checks (on SQLite), then the ledger's invariants.
-
-    Reads one consistent snapshot, so it may run while other processes write. Returns an empty
-    list for a sound database.
-    """
-    problems: list[Problem] = []
-    with db.read() as session:
-        conn = session.connection()
-        if conn.dialect.name == "sqlite":
-            problems += sqlite_problems(conn)
-            if any(p.table == "database" for p in problems):
-                return _unique(problems)  # a damaged file: reading on could only mislead
-        problems += ledger_problems(session)
-        problems += _text_problems(session)
-    return _unique(problems)
-
-
-def _text_problems(session: Session) -> list[Problem]:
-    """Stored text giftbalance would refuse if typed (:mod:`giftbalance.io.text_check`)."""
-    from giftbalance.io.text_check import text_problems
-
-    return text_problems(session)
-
-
-def _unique(problems: list[Problem]) -> list[Problem]:
-    """Each problem once (SQLite's foreign_key_check and the ledger's own check may both see a
-    dangling id), damage to the file first, then by table and row."""
-    return sorted(
-        dict.fromkeys(problems),
-        key=lambda p: (p.table != "database", p.table, p.row_id or 0),
-    )
-
-
-def sqlite_problems(conn: Connection) -> list[Problem]:
-    """``PRAGMA integrity_check`` and ``PRAGMA foreign_key_check``, as problems."""
-    try:
-        lines = [line for (line,) in conn.exec_driver_sql("PRAGMA integrity_check").all()]
-    except Exception as exc:  # damaged past what integrity_check can walk
-        lines = [str(getattr(exc, "orig", None) or exc).splitlines()[0]]
-    problems = [
-        Problem("database", None, f"integrity_check: {line}") for line in lines if line != "ok"
-    ]
-    if problems:
-        return problems
-    columns: dict[tuple[str, int], str] = {}
-    for table, row_id, parent, fk_id in conn.exec_driver_sql("PRAGMA foreign_key_check").all():
-        if (table, fk_id) not in columns:
-            for row in conn.exec_driver_sql(f'PRAGMA foreign_key_list("{table}")').all():
-                columns[(table, row[0])] = row[3]
-        column = columns.get((table, fk_id), "?")
-        value = conn.exec_driver_sql(
-            f'SELECT "{column}" FROM "{table}" WHERE rowid = ?', (row_id,)
-        ).scalar()
-        problems.append(Problem(table, row_id, _dangling(column, value, parent)))
-    return problems
-
-
-def _dangling(column: str, value: object, parent: str) -> str:
-    return f"{column} {value} points at no {parent} row"
-
-
-def _money(minor: int, currency: str) -> str:
-    from giftbalance.values.money import show_money
-
-    try:
-        return show_money(minor, currency)
-    except Exception:  # a damaged currency code must not stop the check
-        return f"{minor} (minor units of {currency!r})"
-
-
-def ledger_problems(session: Session) -> list[Problem]:
-    """The ledger's invariants, on any database.
-
-    - every reference (account, member, need, entry ids) points at a real row;
-    - per account, in id order, ``balance_after`` is the running sum of ``amount`` and the
-      running balance never goes below zero;
-    - an entry's currency is its account's;
-    - a reversal names a real entry of the same account that is not itself a reversal and came
-      before it, has the negated amount, and no entry is reversed twice; only reversals name one;
-    - a purchase points at a spend entry in the currency of its need.
-
-    Tables an older schema does not have yet are skipped.
-    """
-    from sqlalchemy import inspect
-
-    inspector = inspect(session.connection())
-    tables = {
-        name: {c["name"] for c in inspector.get_columns(name)}
-        for name in inspector.get_table_names()
-    }
-    problems = _reference_problems(session, tables)
-    if {"entries", "accounts"} <= tables.keys():
-        problems += _balance_problems(session)
-        problems += _reversal_problems(session)
-    if {"purchases", "entries", "needs"} <= tables.keys():
-        problems += _purchase_problems(session)
-    return problems
-
-
-def _reference_problems(session: Session, tables: dict[str, set[str]]) -> list[Problem]:
-    from sqlalchemy import select
-
-    from giftbalance.storage.models import Base
-
-    problems: list[Problem] = []
-    for table in Base.metadata.sorted_tables:
-        if table.name not in tables:
-            continue
-        for fk in sorted(table.foreign_keys, key=lambda fk: fk.parent.name):
-            parent_table = fk.column.table
-            if parent_table.name not in tables or fk.parent.name not in tables[table.name]:
-                continue  # an older schema, without this table or column yet
-            parent = parent_table.alias("parent")
-            column = table.c[fk.parent.name]
-            rows = session.execute(
-                select(table.c.id, column)
-                .outerjoin(parent, parent.c[fk.column.name] == column)
-                .where(column.is_not(None), parent.c[fk.column.name].is_(None))
-                .order_by(table.c.id)
-            ).all()
-            problems += [
-                Problem(table.name, row_id, _dangling(column.name, value, parent_table.name))
-                for row_id, value in rows
-            ]
-    return problems
-
-
-def _balance_problems(session: Session) -> list[Problem]:
-    from sqlalchemy import select
-
-    from giftbalance.storage.models import Account, Entry
-
-    currency_of = dict(session.execute(select(Account.id, Account.currency)).all())
-    running: dict[int, int] = defaultdict(int)
-    below_zero: set[int] = set()
-    problems: list[Problem] = []
-    rows = session.execute(
-        select(
-            Entry.id, Entry.account_id, Entry.amount, Entry.currency, Entry.balance_after
-        ).order_by(Entry.id),
-        execution_options={"yield_per": 5000},
-    )
-    for entry_id, account_id, amount, currency, balance_after in rows:
-        running[account_id] += amount
-        total = running[account_id]
-        expected = currency_of.get(account_id)
-        if expected is not None and currency != expected:
-            problems.append(
-                Problem(
-                    "entries",
-                    entry_id,
-                    f"currency {currency} but account {account_id} is in {expected}",
-                )
-            )
-        shown = expected or currency
-        if balance_after != total:
-            problems.append(
-                Problem(
-                    "entries",
-                    entry_id,
-                    f"balance_after is {_money(balance_after, shown)} but the entries of "
-                    f"account {account_id} up to it add up to {_money(total, shown)}",
-                )
-            )
-        if total < 0 and account_id not in below_zero:
-            below_zero.add(account_id)
-            problems.append(
-                Problem(
-                    "entries",
-                    entry_id,
-                    f"takes account {account_id} below zero (to {_money(total, shown)})",
-                )
-            )
-        elif total >= 0:
-            below_zero.discard(account_id)
-    return problems
-
-
-def _reversal_problems(session: Session) -> list[Problem]:
-    from sqlalchemy import select
-    from sqlalchemy.orm import aliased
-
-    from giftbalance.storage.models import Entry
-
-    original = aliased(Entry)
-    rows = session.execute(
-        select(
-            Entry.id,
-            Entry.kind,
-            Entry.account_id,
-            Entry.amount,
-            Entry.reverses_id,
-            original.id,
-            original.kind,
-            original.account_id,
-            original.amount,
-        )
-        .outerjoin(original, original.id == Entry.reverses_id)
-        .where((Entry.kind == "reversal") | Entry.reverses_id.is_not(None))
-        .order_by(Entry.id)
-    ).all()
-    problems: list[Problem] = []
-    first_reversal: dict[int, int] = {}
-    for rid, kind, account_id, amount, target, oid, okind, oaccount, oamount in rows:
-        found: list[str] = []
-        if kind != "reversal":
-            found.append(f"a {kind} entry names entry {target} as reversed; only reversals do")
-        elif target is None:
-            found.append("a reversal that names no entry it reverses")
-        elif oid is not None:  # a missing one is reported as a dangling reverses_id
-            if okind == "reversal":
-                found.append(f"reverses entry {target}, which is itself a reversal")
-            if oid > rid:
-                found.append(f"reverses entry {target}, which was recorded after it")
-            if oaccount != account_id:
-                found.append(
-                    f"is on account {account_id} but reverses entry {target} of account {oaccount}"
-                )
-            if amount != -oamount:
-                found.append(f"amount {amount} does not undo entry {target}'s amount {oamount}")
-            if target in first_reversal:
-                found.append(
-                    f"reverses entry {target} again "
-                    f"(already reversed by entry {first_reversal[target]})"
-                )
-            else:
-                first_reversal[target] = rid
-        problems += [Problem("entries", rid, message) for message in found]
-    return problems
-
-
-def _purchase_problems(session: Session) -> list[Problem]:
-    from sqlalchemy import select
-
-    from giftbalance.storage.models import Entry, Need, Purchase
-
-    rows = session.execute(
-        select(Purchase.id, Purchase.entry_id, Entry.kind, Entry.currency, Need.id, Need.currency)
-        .join(Entry, Entry.id == Purchase.entry_id)
-        .join(Need, Need.id == Purchase.need_id)
-        .order_by(Purchase.id)
-    ).all()
-    problems: list[Problem] = []
-    for pid, entry_id, kind, currency, need_id, need_currency in rows:
-        if kind != "spend":
-            problems.append(Problem("purchases", pid, f"entry {entry_id} is a {kind}, not a spend"))
-        elif currency != need_currency:
-            problems.append(
-                Problem(
-                    "purchases",
-                    pid,
-                    f"entry {entry_id} is in {currency} but need {need_id} is in {need_currency}",
-                )
-            )
-    return problems
 
 
 # -- backup ------------------------------------------------------------------------------------
@@ -476,10 +199,7 @@ def _check_file(path: Path) -> list[Problem]:
     engine = create_engine("sqlite:///" + str(path), poolclass=NullPool)
     try:
         with Session(engine) as session:
-            conn = session.connection()
-            return _unique(
-                sqlite_problems(conn) + ledger_problems(session) + _text_problems(session)
-            )
+            return session_problems(session)
     finally:
         engine.dispose()
 

@@ -34,9 +34,16 @@ from typing import TYPE_CHECKING, Any
 from giftbalance.errors import BadRows, InputError, Problem, Refused
 from giftbalance.io.ledger_csv import split_csv
 from giftbalance.io.text_check import MULTI_LINE_COLUMNS
-from giftbalance.values.money import MoneyError, currency_digits, data_money, parse_rate, show_money
+from giftbalance.values.money import (
+    MoneyError,
+    currency_digits,
+    data_money,
+    parse_rate,
+    parse_stored_money,
+)
 from giftbalance.values.numbers import INT32_MAX, INT64_MAX, foreign_digit
 from giftbalance.values.text import cell_in, cell_out, unsafe_character
+from giftbalance.values.vocabulary import CHANNELS, NEED_STATUSES, OUTCOMES, PRIORITIES
 
 if TYPE_CHECKING:
     from sqlalchemy import Column
@@ -98,25 +105,15 @@ def _out(table: str, column: Column[Any], value: Any, currency: str | None) -> A
     return value
 
 
-def one_snapshot(session: Session) -> None:
-    """Make every later read of ``session`` see one snapshot of the database.
-
-    Call it first thing in a read session that runs several queries. SQLite's read transaction
-    already is one snapshot; on PostgreSQL this asks for REPEATABLE READ, so a concurrent writer
-    cannot make an export disagree with itself (a balance with the entries it sums).
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-
-
 def build_document(session: Session, *, exported_at: datetime) -> Document:
-    """Every row of every table as JSON-ready records, oldest first (see the module doc), read
-    in one snapshot (:func:`one_snapshot`)."""
+    """Every row of every table as JSON-ready records, oldest first (see the module doc).
+
+    ``session`` comes from :meth:`giftbalance.storage.db.Database.read`: one snapshot of the
+    database, so a concurrent writer cannot make the export disagree with itself."""
     from sqlalchemy import select
 
     from giftbalance.storage.schema import SCHEMA_HEAD
 
-    one_snapshot(session)
     document: Document = {
         "format": FORMAT,
         "version": VERSION,
@@ -310,26 +307,6 @@ def _check_unpacked_size(archive: zipfile.ZipFile, source: str) -> None:
 # -- checking -----------------------------------------------------------------------------------
 
 _INT = re.compile(r"-?[0-9]{1,19}")
-_STORED = re.compile(r"(-?)([0-9]{1,19})(?:\.([0-9]+))?")
-_INT64 = 2**63 - 1  # the largest integer a database column holds
-
-
-def parse_stored_money(text: str, currency: str) -> int:
-    """Minor units from money as an export writes it: the exact inverse of
-    ``format_money(m, code=False)`` (``"-12.34"``, ``"1500"`` for JPY), with exactly the
-    currency's digits. Not for user input: unlike :func:`~giftbalance.money.parse_money` it has
-    no upper limit, because a stored balance may exceed what one typed amount may be.
-    Raises :class:`MoneyError`.
-    """
-    digits = currency_digits(currency)
-    match = _STORED.fullmatch(text)
-    if match is None or len(match[3] or "") != digits:
-        example = data_money(2550 * 10**digits // 100, currency)
-        raise MoneyError(f"not an amount as exported: {text!r} (expected e.g. {example})")
-    minor: int = int(match[2]) * 10**digits + int(match[3] or 0)
-    if minor > _INT64:
-        raise MoneyError(f"amount too large to store: {text!r}")
-    return -minor if match[1] else minor
 
 
 class _Bad(Exception):
@@ -458,7 +435,6 @@ def check_export(export: ExportFile) -> tuple[dict[str, list[dict[str, Any]]], l
     """
     from giftbalance.household.needs import MAX_QUANTITY
     from giftbalance.ledger.accounts import name_key
-    from giftbalance.storage import models
     from giftbalance.storage.settings import stored_problem
 
     checked = _Checked({table: [] for table in TABLES})
@@ -532,8 +508,8 @@ def check_export(export: ExportFile) -> tuple[dict[str, list[dict[str, Any]]], l
     for row in checked.rows["needs"]:
         refers("needs", row, "member_id", "members")
         refers("needs", row, "account_id", "accounts")
-        one_of(row, "priority", models.PRIORITIES)
-        one_of(row, "status", models.NEED_STATUSES)
+        one_of(row, "priority", PRIORITIES)
+        one_of(row, "status", NEED_STATUSES)
         if row["unit_price"] <= 0 or row["quantity"] <= 0:
             bad(Problem(row["_where"], "unit_price and quantity must be more than zero"))
         elif row["quantity"] > MAX_QUANTITY:
@@ -551,8 +527,8 @@ def check_export(export: ExportFile) -> tuple[dict[str, list[dict[str, Any]]], l
             bad(Problem(row["_where"], "units must be more than zero"))
     for row in checked.rows["contacts"]:
         refers("contacts", row, "account_id", "accounts")
-        one_of(row, "channel", models.CHANNELS)
-        one_of(row, "outcome", models.OUTCOMES)
+        one_of(row, "channel", CHANNELS)
+        one_of(row, "outcome", OUTCOMES)
     checked.problems.sort(key=lambda p: _order(p.where))
     return checked.rows, checked.problems
 
@@ -567,62 +543,34 @@ def _order(where: str) -> tuple[int, int]:
 
 
 def _check_entries(checked: _Checked, accounts: dict[int, dict[str, Any]]) -> None:
-    """The ledger's rules over the entries, in id order: the running balance of each account
-    never goes below zero and matches each ``balance_after``; a reversal mirrors one earlier
-    entry of its account, once."""
-    from giftbalance.storage.models import ENTRY_KINDS
+    """The ledger's rules (:mod:`giftbalance.ledger.rules`) over the entries, in id order,
+    exactly as ``giftbalance check`` applies them to a database."""
+    from giftbalance.ledger.rules import AccountFacts, EntryFacts, Replay
 
     bad = checked.problems.append
     rows = sorted(checked.rows["entries"], key=lambda r: r["id"])
     checked.rows["entries"] = rows
-    by_id = {row["id"]: row for row in rows}
-    running: dict[int, int] = {}
-    reversed_by: dict[int, int] = {}
+    replay = Replay(
+        (AccountFacts(key, a["name"], a["currency"]) for key, a in accounts.items()),
+        remember=True,
+    )
     for row in rows:
-        reasons = []
-        account = accounts.get(row["account_id"])
-        if account is None:
-            reasons.append(f"account_id {row['account_id']} names no record of accounts")
-        elif row["currency"] != account["currency"]:
-            reasons.append(f"currency {row['currency']} differs from its account's")
-        if row["kind"] not in ENTRY_KINDS:
-            reasons.append(f"kind {row['kind']!r} is not one of {', '.join(ENTRY_KINDS)}")
-        if row["amount"] == 0:
-            reasons.append("amount is zero")
-        elif (row["kind"] == "redeem" and row["amount"] < 0) or (
-            row["kind"] == "spend" and row["amount"] > 0
-        ):
-            reasons.append(f"a {row['kind']} of {row['amount']} minor units has the wrong sign")
-        target_id = row["reverses_id"]
-        if (row["kind"] == "reversal") != (target_id is not None):
-            reasons.append("a reversal, and only a reversal, has reverses_id")
-        elif target_id is not None:
-            target = by_id.get(target_id)
-            if target is None or target_id >= row["id"]:
-                reasons.append(f"reverses_id {target_id} names no earlier entry")
-            elif target["kind"] == "reversal" or target["account_id"] != row["account_id"]:
-                reasons.append(f"entry {target_id} cannot be reversed by this entry")
-            elif target["amount"] != -row["amount"]:
-                reasons.append(f"the amount does not mirror entry {target_id}")
-            elif target_id in reversed_by:
-                reasons.append(f"entry {target_id} is already reversed by {reversed_by[target_id]}")
-            else:
-                reversed_by[target_id] = row["id"]
-        if reasons:
-            bad(Problem(row["_where"], "; ".join(reasons)))
-            continue
-        after = running.get(row["account_id"], 0) + row["amount"]
-        running[row["account_id"]] = after
-        if after < 0:
-            bad(Problem(row["_where"], "takes its account's balance below zero"))
-        elif after != row["balance_after"]:
-            bad(
-                Problem(
-                    row["_where"],
-                    f"balance_after is {show_money(row['balance_after'], row['currency'])}, but the "
-                    f"entries before it give {show_money(after, row['currency'])}",
-                )
-            )
+        record = EntryFacts(
+            row["account_id"],
+            row["kind"],
+            row["amount"],
+            row["currency"],
+            id=row["id"],
+            reverses_id=row["reverses_id"],
+            balance_after=row["balance_after"],
+            occurred_on=row["occurred_on"],
+            expires_on=row["expires_on"],
+            giver=row["giver"],
+        )
+        problems = replay.problems(record)
+        replay.apply(record)
+        if problems:
+            bad(Problem(row["_where"], "; ".join(problems)))
 
 
 # -- restoring ----------------------------------------------------------------------------------

@@ -70,14 +70,12 @@ class JournalData:
 
 def load(session: Session) -> JournalData:
     """Every account (archived ones too) and every entry in id order, with the need each spend
-    bought, read in one snapshot."""
+    bought; ``session`` from Database.read() reads one snapshot."""
     from sqlalchemy import select
 
-    from giftbalance.io.export import one_snapshot
     from giftbalance.ledger import accounts, entries
     from giftbalance.storage.models import Entry, Need, Purchase
 
-    one_snapshot(session)
     journal_accounts = [
         JournalAccount(
             a.id, a.name, a.store, a.currency, a.created_at.date(), entries.balance(session, a)

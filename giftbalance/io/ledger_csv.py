@@ -36,8 +36,9 @@ from giftbalance.errors import BadRows, InputError, Problem
 from giftbalance.io.csvfiles import check_header
 from giftbalance.ledger.entries import check_redemption
 from giftbalance.values.dates import DateError, parse_date
-from giftbalance.values.money import Money, MoneyError, parse_currency, parse_money, show_money
+from giftbalance.values.money import MoneyError, parse_currency, parse_signed_money
 from giftbalance.values.text import cell_in, note_text
+from giftbalance.values.vocabulary import CSV_KINDS
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -48,34 +49,12 @@ if TYPE_CHECKING:
 REQUIRED_COLUMNS = ("date", "kind", "amount")
 OPTIONAL_COLUMNS = ("account", "currency", "note", "giver", "expires_on")
 COLUMNS = ("date", "account", "kind", "amount", "currency", "note", "giver", "expires_on")
-IMPORT_KINDS = ("redeem", "spend", "adjust")
 #: Files with more rows than this get a progress bar.
 PROGRESS_ROWS = 5_000
 _PROGRESS_EVERY = 5_000
 
-_SIGNS = ("-", "−", "+")  # the first two are minus signs
 
 Progress = Callable[[int], None]
-
-
-# -- signed amounts -----------------------------------------------------------------------------
-
-
-def parse_signed_money(text: str, currency: str, *, allow_zero: bool = False) -> Money:
-    """Parse an amount that may carry a sign (``-5.00``, ``+5.00``, ``5.00``).
-
-    The one place a sign is read: the sign is taken off, the rest goes through
-    :func:`~giftbalance.money.parse_money` (which refuses negatives, so a second sign is an
-    error), and the result is negated for ``-``. Raises :class:`~giftbalance.money.MoneyError`.
-    """
-    raw = text.strip() if isinstance(text, str) else ""
-    negative = raw[:1] in _SIGNS[:2]
-    if raw[:1] in _SIGNS:
-        raw = raw[1:]
-        if raw.lstrip()[:1] in _SIGNS:
-            raise MoneyError(f"not an amount: {text!r} (two signs)")
-    value = parse_money(raw, currency, allow_zero=allow_zero)
-    return Money(-value.minor, currency) if negative else value
 
 
 # -- reading the file ---------------------------------------------------------------------------
@@ -231,7 +210,7 @@ class _Cells:
         found = self.kinds.get(text)
         if found is None:
             kind = text.strip().lower()
-            if kind in IMPORT_KINDS:
+            if kind in CSV_KINDS:
                 found = (kind, None)
             elif kind == "reversal":
                 found = (
@@ -241,7 +220,7 @@ class _Cells:
             else:
                 found = (
                     None,
-                    f"unknown kind {text.strip()!r} (expected {', '.join(IMPORT_KINDS)})",
+                    f"unknown kind {text.strip()!r} (expected {', '.join(CSV_KINDS)})",
                 )
             self.kinds[text] = found
         return found
@@ -286,6 +265,7 @@ def check_rows(
     are checked as if the bad rows before them were not there.
     """
     from giftbalance.ledger.entries import AccountEntry
+    from giftbalance.ledger.rules import AccountFacts, EntryFacts, Replay
 
     plain = [_Account(a.id, a.name, a.currency, a.archived_at is not None) for a in accounts]
     chosen = next((a for a in plain if fallback is not None and a.id == fallback.id), None)
@@ -304,7 +284,7 @@ def check_rows(
     dates_seen, date_of = cells.dates.get, cells.date
     currencies_seen, currency_of = cells.currencies.get, cells.currency
     amounts_seen, amount_of = cells.amounts.get, cells.amount
-    running = dict(balances)
+    take = Replay((AccountFacts(a.id, a.name, a.currency) for a in plain), balances=balances).take
     entries: list[AccountEntry] = []
     problems: list[Problem] = []
 
@@ -374,17 +354,20 @@ def check_rows(
             continue
         if kind == "spend":
             amount = -amount
-        before = running[account.id]
-        if before + amount < 0:
-            problems.append(
-                Problem(
-                    f"line {line}",
-                    f"the {kind} of {show_money(-amount, account.currency)} would take the balance of "
-                    f"{account.name} below zero ({show_money(before, account.currency)} before this row)",
-                )
+        found = take(
+            EntryFacts(
+                account.id,
+                kind,
+                amount,
+                account.currency,
+                occurred_on=occurred,
+                expires_on=expires,
+                giver=giver,
             )
+        )
+        if found:
+            problems.append(Problem(f"line {line}", "; ".join(found)))
             continue
-        running[account.id] = before + amount
         entries.append(
             AccountEntry(account.id, account.currency, kind, amount, occurred, note, giver, expires)
         )
@@ -400,15 +383,11 @@ def _extras(
     giver = cell_in(row[index["giver"]].strip()) or None if "giver" in index else None
     text = row[index["expires_on"]].strip() if "expires_on" in index else ""
     reasons = []
-    if giver is not None and kind != "redeem":
-        reasons.append("a giver belongs to a redeem row only")
     expires: date | None = None
     if text:
         expires, why = cells.date(text)
         if why is not None:
             reasons.append(f"bad expires_on: {why}")
-        elif kind != "redeem":
-            reasons.append("an expiry date belongs to a redeem row only")
     if kind == "redeem" and occurred is not None:
         try:
             giver = check_redemption(occurred, giver=giver, expires_on=expires)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from giftbalance.io.backup import Problem
+from giftbalance.errors import Problem
 from giftbalance.values.text import unsafe_character
 
 if TYPE_CHECKING:
@@ -35,8 +35,8 @@ def text_problems(session: Session) -> list[Problem]:
     """Every stored text value giftbalance would refuse as input, and every unusable setting.
 
     Works on any database and on older schemas (tables and columns they lack are skipped).
-    Returns one :class:`~giftbalance.io.backup.Problem` per bad value, naming the table, the
-    row's id and the field.
+    Returns one :class:`~giftbalance.errors.Problem` per bad value, naming the table, the row's
+    id and the field.
     """
     from sqlalchemy import String, inspect, select
 
@@ -63,7 +63,7 @@ def text_problems(session: Session) -> list[Problem]:
             row_id, *values = row
             for column, value in zip(text, values, strict=True):
                 if isinstance(value, str) and (why := _unsafe(value, column.name)):
-                    problems.append(Problem(table.name, row_id, why))
+                    problems.append(Problem.in_table(table.name, row_id, why))
     if Setting.__tablename__ in present:
         problems += _setting_problems(session)
     return problems
@@ -87,5 +87,5 @@ def _setting_problems(session: Session) -> list[Problem]:
         ):
             why = f"default_account {value} names no account"
         if why is not None:
-            problems.append(Problem("settings", None, why))
+            problems.append(Problem.in_table("settings", None, why))
     return problems

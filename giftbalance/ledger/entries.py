@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from giftbalance.errors import InputError, NotFound, Refused
-from giftbalance.storage.models import ENTRY_KINDS, Account, Entry
+from giftbalance.ledger.rules import AccountFacts, EntryFacts, Replay, expiry_problem
+from giftbalance.storage.models import Account, Entry, Reconciliation
 from giftbalance.values.dates import now
 from giftbalance.values.money import Money, show_money
 from giftbalance.values.text import note_text, one_line
@@ -27,9 +28,14 @@ MAX_GIVER = 200
 
 def balance(session: Session, account: Account) -> int:
     """The account's balance in minor units: its latest entry's ``balance_after`` (indexed)."""
+    return balance_of(session, account.id)
+
+
+def balance_of(session: Session, account_id: int) -> int:
+    """The balance of the account with id ``account_id`` (zero for one without entries)."""
     value = session.scalars(
         select(Entry.balance_after)
-        .where(Entry.account_id == account.id)
+        .where(Entry.account_id == account_id)
         .order_by(Entry.id.desc())
         .limit(1)
     ).first()
@@ -37,6 +43,11 @@ def balance(session: Session, account: Account) -> int:
 
 
 # -- entries ----------------------------------------------------------------------------------
+
+
+def facts(account: Account) -> AccountFacts:
+    """What the ledger's rules need to know of ``account``."""
+    return AccountFacts(account.id, account.name, account.currency)
 
 
 def append(
@@ -47,28 +58,41 @@ def append(
     *,
     occurred_on: date,
     note: str | None = None,
-    **fields: object,
+    **fields: Any,
 ) -> Entry:
-    """Insert one entry and its running balance; refuse a balance below zero.
+    """Insert one entry and its running balance, if the ledger's rules allow it
+    (:class:`Refused` with the first reason otherwise).
 
     The caller's write transaction holds the database's write lock, so the last balance read
     here cannot change before the insert commits.
     """
-    if amount == 0:
-        raise Refused("an entry of zero changes nothing")
     before = balance(session, account)
-    after = before + amount
-    if after < 0:
-        raise Refused(
-            f"the balance of {account.name} is {show_money(before, account.currency)}; "
-            f"cannot take {show_money(-amount, account.currency)} from it"
-        )
+    record = EntryFacts(
+        account.id,
+        kind,
+        amount,
+        account.currency,
+        reverses_id=fields.get("reverses_id"),
+        occurred_on=occurred_on,
+        expires_on=fields.get("expires_on"),
+        giver=fields.get("giver"),
+    )
+    earlier, reversed_by = _reversal_context(session, [record.reverses_id])
+    replay = Replay(
+        [facts(account)],
+        balances={account.id: before},
+        earlier=earlier,
+        reversed_by=reversed_by,
+    )
+    problems = replay.problems(record)
+    if problems:
+        raise Refused(problems[0])
     entry = Entry(
         account_id=account.id,
         kind=kind,
         amount=amount,
         currency=account.currency,
-        balance_after=after,
+        balance_after=before + amount,
         occurred_on=occurred_on,
         recorded_at=now(),
         note=note_text(note),
@@ -77,6 +101,37 @@ def append(
     session.add(entry)
     session.flush()
     return entry
+
+
+def _reversal_context(
+    session: Session, reverses: Sequence[int | None]
+) -> tuple[list[EntryFacts], dict[int, int]]:
+    """The written entries that new entries reverse (``reverses``: their ``reverses_id``), and
+    by which entry each is reversed already: all a replay needs to judge the reversals."""
+    targets = sorted({target for target in reverses if target is not None})
+    if not targets:
+        return [], {}
+    earlier: list[EntryFacts] = []
+    reversed_by: dict[int, int] = {}
+    reversal = aliased(Entry)
+    for start in range(0, len(targets), 500):
+        rows = session.execute(
+            select(
+                Entry.id,
+                Entry.account_id,
+                Entry.kind,
+                Entry.amount,
+                Entry.currency,
+                reversal.id,
+            )
+            .outerjoin(reversal, reversal.reverses_id == Entry.id)
+            .where(Entry.id.in_(targets[start : start + 500]))
+        ).all()
+        for entry_id, account_id, kind, amount, currency, undone_by in rows:
+            earlier.append(EntryFacts(account_id, kind, amount, currency, id=entry_id))
+            if undone_by is not None:
+                reversed_by[entry_id] = undone_by
+    return earlier, reversed_by
 
 
 _BULK_BATCH = 10_000
@@ -131,53 +186,56 @@ def append_in_order(
 ) -> dict[int, int]:
     """Insert entries of several accounts in the given order, by batched ``executemany``.
 
-    The bulk path of :func:`append` for imports and restores, with its rules: each account's
-    running balance starts from its current balance and follows ``entries`` in order; nothing is
-    zero, redemptions are positive, spends negative, a reversal names the entry it reverses, and
-    no balance goes below zero. Checks every entry before inserting any; the first bad one
-    raises :class:`Refused`. ``progress`` gets the number of entries written after each batch.
-    Returns each touched account's final balance by account id.
+    The bulk path of :func:`append` for imports and restores, under the same rules
+    (:mod:`giftbalance.ledger.rules`): each account's running balance starts from its current
+    balance and follows ``entries`` in order. Checks every entry before inserting any; the first
+    bad one raises :class:`Refused`. ``progress`` gets the number of entries written after each
+    batch. Returns each touched account's final balance by account id.
     """
-    running: dict[int, int] = {}
-    for account_id in dict.fromkeys(e.account_id for e in entries):
-        last = session.scalars(
-            select(Entry.balance_after)
-            .where(Entry.account_id == account_id)
-            .order_by(Entry.id.desc())
-            .limit(1)
-        ).first()
-        running[account_id] = last or 0
+    touched = list(dict.fromkeys(e.account_id for e in entries))
+    known = {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(touched)))}
+    balances = {account_id: balance_of(session, account_id) for account_id in known}
     keeping = bool(entries) and entries[0].kept is not None
+    earlier, reversed_by = _reversal_context(
+        session, [e.kept.reverses_id for e in entries if e.kept is not None]
+    )
+    replay = Replay(
+        (facts(a) for a in known.values()),
+        balances=balances,
+        earlier=earlier,
+        reversed_by=reversed_by,
+        remember=keeping,
+    )
     keys = _BASE_KEYS + (_KEPT_KEYS if keeping else ())
     statement, pack, day, moment = _entry_insert(session, keys)
     stamp = moment(now())
     rows: list[Any] = []
     append = rows.append
+    take = replay.take
     for account_id, currency, kind, amount, occurred_on, note, giver, expires_on, kept in entries:
         if (kept is not None) != keeping:
             raise ValueError("append_in_order: kept must be given for every entry or for none")
-        if (
-            (amount <= 0 and kind == "redeem")
-            or (amount >= 0 and kind == "spend")
-            or amount == 0
-            or kind not in ENTRY_KINDS
-        ):
-            raise Refused(f"entry {len(rows) + 1} of the batch: a {kind} of {amount} minor units")
-        if (kind == "reversal") != (kept is not None and kept.reverses_id is not None):
-            raise Refused(f"entry {len(rows) + 1} of the batch: only a reversal reverses an entry")
-        after = running[account_id] + amount
-        if after < 0:
-            raise Refused(
-                f"entry {len(rows) + 1} of the batch takes the balance from "
-                f"{show_money(running[account_id], currency)} below zero"
-            )
-        running[account_id] = after
+        record = EntryFacts(
+            account_id,
+            kind,
+            amount,
+            currency,
+            None if kept is None else kept.id,
+            None if kept is None else kept.reverses_id,
+            None,
+            occurred_on,
+            expires_on,
+            giver,
+        )
+        problems = take(record)
+        if problems:
+            raise Refused(f"entry {len(rows) + 1} of the batch: {problems[0]}")
         values: tuple[object, ...] = (
             account_id,
             kind,
             amount,
             currency,
-            after,
+            replay.balances[account_id],
             day(occurred_on),
             stamp if kept is None else moment(kept.recorded_at),
             note,
@@ -193,7 +251,7 @@ def append_in_order(
         connection.exec_driver_sql(statement, batch)
         if progress is not None:
             progress(len(batch))
-    return running
+    return {account_id: replay.balances[account_id] for account_id in touched}
 
 
 _Pack = Callable[[tuple[object, ...]], object]
@@ -282,10 +340,9 @@ def check_redemption(
     with control characters or longer than :data:`MAX_GIVER` characters (the column's size:
     PostgreSQL enforces it, SQLite would not), and an expiry before the redemption date."""
     cleaned = one_line(giver, "giver", max_length=MAX_GIVER)
-    if expires_on is not None and expires_on < occurred_on:
-        raise InputError(
-            f"the expiry date {expires_on} is before the redemption date {occurred_on}"
-        )
+    problem = expiry_problem(occurred_on, expires_on)
+    if problem is not None:
+        raise InputError(problem)
     return cleaned
 
 
@@ -402,19 +459,31 @@ def reverse(session: Session, entry: Entry, *, note: str | None = None) -> Entry
 def reconcile(
     session: Session, account: Account, store_balance: Money, *, occurred_on: date
 ) -> Entry | None:
-    """Record an adjustment so the ledger matches what the store shows (``None``: it matches)."""
+    """Record an adjustment so the ledger matches what the store shows (``None``: it already
+    matches). Either way the check itself is recorded (a :class:`Reconciliation`), so the
+    reminders know when the account was last reconciled."""
     _check_money(account, store_balance)
     difference = store_balance.minor - balance(session, account)
-    if difference == 0:
-        return None
-    return append(
-        session,
-        account,
-        "adjust",
-        difference,
-        occurred_on=occurred_on,
-        note=f"reconciled to {show_money(store_balance.minor, account.currency)} shown by the store",
+    entry = None
+    if difference != 0:
+        entry = append(
+            session,
+            account,
+            "adjust",
+            difference,
+            occurred_on=occurred_on,
+            note=f"reconciled to {show_money(store_balance.minor, account.currency)} shown by the store",
+        )
+    session.add(
+        Reconciliation(
+            account_id=account.id,
+            checked_on=occurred_on,
+            store_balance=store_balance.minor,
+            entry_id=entry.id if entry is not None else None,
+            created_at=now(),
+        )
     )
+    return entry
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from giftbalance.ledger.rules import Lots
 from giftbalance.storage.models import Account, Entry
 
 
@@ -22,12 +23,8 @@ class Lot:
 
 
 def expiring_lots(session: Session, account: Account) -> list[Lot]:
-    """What is left of each redemption that has an expiry date, soonest first.
-
-    Money leaving the account is taken from the soonest-expiring lot first (the careful
-    assumption, and what a plan spends first); money arriving without an expiry date does not
-    refill lots, but undoing a spend puts back what it took. Reversing a redemption removes its
-    lot.
+    """What is left of each redemption that has an expiry date, soonest first (the rules of
+    :class:`giftbalance.ledger.rules.Lots`).
 
     The cost does not follow the length of the ledger: the replay starts at the first expiring
     redemption, and whenever every lot is used up it jumps to the next entry that can change
@@ -35,9 +32,7 @@ def expiring_lots(session: Session, account: Account) -> list[Lot]:
     lot). An account that never had an expiring redemption costs a single lookup.
     """
     cursor = _next_lot_event(session, account, 0, ())
-    left: dict[int, int] = {}
-    due: dict[int, date] = {}
-    took: dict[int, list[tuple[int, int]]] = {}  # outflow entry -> (lot, amount) it took
+    lots = Lots()
     while cursor is not None:
         rows = session.execute(
             select(Entry.id, Entry.kind, Entry.amount, Entry.expires_on, Entry.reverses_id)
@@ -47,52 +42,14 @@ def expiring_lots(session: Session, account: Account) -> list[Lot]:
         ).all()
         cursor = rows[-1][0] + 1 if len(rows) == _LOT_BATCH else None
         for entry_id, kind, amount, expires_on, reverses_id in rows:
-            _replay(left, due, took, entry_id, kind, amount, expires_on, reverses_id)
-            if not any(left.values()):
-                cursor = _next_lot_event(session, account, entry_id, [*took, *left])
+            lots.apply(entry_id, kind, amount, expires_on, reverses_id)
+            if lots.empty():
+                cursor = _next_lot_event(session, account, entry_id, lots.watched())
                 break
-    lots = [Lot(amount, due[i], i) for i, amount in left.items() if amount > 0]
-    return sorted(lots, key=lambda lot: (lot.expires_on, lot.entry_id))
+    return [Lot(amount, expires_on, entry_id) for amount, expires_on, entry_id in lots.remaining()]
 
 
 _LOT_BATCH = 2_000
-
-
-def _replay(
-    left: dict[int, int],
-    due: dict[int, date],
-    took: dict[int, list[tuple[int, int]]],
-    entry_id: int,
-    kind: str,
-    amount: int,
-    expires_on: date | None,
-    reverses_id: int | None,
-) -> None:
-    """Apply one entry to the lots (``left``: what each still holds), in ledger order."""
-    if kind == "redeem" and expires_on is not None:
-        left[entry_id], due[entry_id] = amount, expires_on
-        return
-    if kind == "reversal" and reverses_id in took:
-        # Undoing a spend puts back what it took from each lot still there.
-        for lot_id, taken in took.pop(reverses_id):
-            if lot_id in left:
-                left[lot_id] += taken
-                amount -= taken
-    if kind == "reversal" and reverses_id in left:
-        # The reversal takes back what is left of the lot; the rest came from other money.
-        amount += left.pop(reverses_id)
-    owed = -amount
-    takes: list[tuple[int, int]] = []
-    for lot_id in sorted(left, key=lambda i: (due[i], i)):
-        if owed <= 0:
-            break
-        take = min(owed, left[lot_id])
-        if take:
-            left[lot_id] -= take
-            takes.append((lot_id, take))
-        owed -= take
-    if takes:
-        took[entry_id] = takes
 
 
 def _next_lot_event(

@@ -21,11 +21,10 @@ from giftbalance.ledger import accounts, entries, lots
 from giftbalance.plan.planner import ExpiringLot, PlanAccount, PlanNeed, PlanOptions
 from giftbalance.storage import settings
 from giftbalance.storage.models import Account, Entry, Member, Need, Purchase
-from giftbalance.values.dates import week_start
+from giftbalance.values.dates import MAX_WEEKS, week_start
 from giftbalance.values.money import MoneyError, parse_money
 
 DEFAULT_WEEKS = 12
-MAX_WEEKS = 520
 
 
 @dataclass(frozen=True, slots=True)

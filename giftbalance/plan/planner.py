@@ -25,11 +25,12 @@ from types import MappingProxyType
 from typing import Any
 
 from giftbalance.household.advice import checkout_reminders
+from giftbalance.values.dates import iso
 from giftbalance.values.money import Money, data_money, tax_on
 from giftbalance.values.recurrence import occurrences
+from giftbalance.values.vocabulary import PRIORITIES
 
 #: Need priorities, most important first (the same values as ``giftbalance.models.PRIORITIES``).
-PRIORITIES = ("must", "high", "normal", "low")
 
 #: Reasons a need (or some of its units) did not make it into the plan.
 COSTS_MORE_THAN_CAP = "costs more than the weekly cap"
@@ -800,10 +801,6 @@ def make_plan(
 # --------------------------------------------------------------------------------------------
 
 
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day is not None else None
-
-
 def unplanned_to_dict(item: Unplanned) -> dict[str, Any]:
     """A need that did not fit, in the ``--json`` shape."""
     return {
@@ -825,10 +822,10 @@ def line_to_dict(line: PlanLine, currency: str) -> dict[str, Any]:
         "unit_price": data_money(line.unit_price, currency),
         "tax": data_money(line.tax, currency),
         "total": data_money(line.total, currency),
-        "need_by": _iso(line.need_by),
+        "need_by": iso(line.need_by),
         "late": line.late,
         "priority": line.priority,
-        "occurrence": _iso(line.occurrence),
+        "occurrence": iso(line.occurrence),
         "week": line.week.isoformat(),
     }
 

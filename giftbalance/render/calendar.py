@@ -1,18 +1,26 @@
-"""The planned orders as an iCalendar file (``giftbalance report --ics FILE.ics``).
+"""The planned orders and the expiry dates as an iCalendar file (``giftbalance report --ics
+FILE.ics``; the household page serves the same at ``/calendar.ics``).
 
 One VEVENT per planned weekly order: on the order day (the week's first day) from 09:00 to
 09:30 local ("floating") time, so it lands on that morning in whatever time zone the calendar
 is in; the lines, total and checkout reminders in its DESCRIPTION; a display VALARM 30
 minutes before (08:30). The UID is built from the account's id and the week, so importing a
-newer file updates the events instead of duplicating them. Written with the icalendar
-package, which folds long lines and ends them with CRLF (RFC 5545).
+newer file updates the events instead of duplicating them.
+
+One all-day VEVENT per account and expiry date of its money (what is left of it today), with
+a display VALARM at 09:00 on each reminder threshold's day (30, 7 and 1 days before, as
+``giftbalance remind``); UID ``expiry-ACCOUNT-DATE@giftbalance``.
+
+Written with the icalendar package, which folds long lines and ends them with CRLF (RFC 5545).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 
+from giftbalance.report.reminders import DEFAULT_THRESHOLDS
 from giftbalance.values.money import show_money
 
 if TYPE_CHECKING:
@@ -23,6 +31,8 @@ PRODID = "-//giftbalance//weekly spend-down orders//EN"
 ORDER_TIME = time(9, 0)
 ORDER_LENGTH = timedelta(minutes=30)
 ALARM_BEFORE = timedelta(minutes=30)
+#: An expiry alarm rings at this time on its threshold's day.
+EXPIRY_ALARM_TIME = time(9, 0)
 
 
 def order_uid(account_id: int, week: object) -> str:
@@ -54,8 +64,57 @@ def _description(account: AccountReport, order: Order, report: Report) -> str:
     return "\n".join(out)
 
 
-def calendar_ics(report: Report) -> bytes:
-    """Every planned order of every account in ``report`` as an iCalendar file."""
+def expiry_uid(account_id: int, expires_on: date) -> str:
+    """The expiry event's UID: one per account and expiry date."""
+    return f"expiry-{account_id}-{expires_on.isoformat()}@giftbalance"
+
+
+def _expiry_events(report: Report, thresholds: Sequence[int], stamp: datetime) -> list[Any]:
+    from icalendar import Alarm, Event
+
+    events = []
+    for account in report.accounts:
+        cur = account.currency
+        totals: dict[date, int] = {}
+        for lot in account.lots:
+            if lot.expires_on >= report.today and lot.amount > 0:
+                totals[lot.expires_on] = totals.get(lot.expires_on, 0) + lot.amount
+        for expires_on, amount in sorted(totals.items()):
+            money = show_money(amount, cur)
+            event = Event()
+            event.add("uid", expiry_uid(account.account_id, expires_on))
+            event.add("dtstamp", stamp)
+            event.add("dtstart", expires_on)
+            event.add("dtend", expires_on + timedelta(days=1))
+            event.add("summary", f"Gift balance expires: {money} on {account.account}")
+            event.add(
+                "description",
+                f"{money} of the balance on {account.account} ({account.store}) expires on "
+                f"{expires_on}. Spend it before then: giftbalance plan shows how.",
+            )
+            event.add("categories", ["giftbalance"])
+            event.add("transp", "TRANSPARENT")
+            for days in sorted(set(thresholds), reverse=True):
+                alarm = Alarm()
+                alarm.add("action", "DISPLAY")
+                alarm.add(
+                    "description",
+                    f"{money} on {account.account} expires in {days} "
+                    f"{'day' if days == 1 else 'days'} ({expires_on})",
+                )
+                # Relative to the start of the all-day event (midnight): 09:00 that day.
+                before = timedelta(days=days) - timedelta(
+                    hours=EXPIRY_ALARM_TIME.hour, minutes=EXPIRY_ALARM_TIME.minute
+                )
+                alarm.add("trigger", -before)
+                event.add_component(alarm)
+            events.append(event)
+    return events
+
+
+def calendar_ics(report: Report, *, thresholds: Sequence[int] = DEFAULT_THRESHOLDS) -> bytes:
+    """Every planned order of every account in ``report``, and every expiry date of their
+    money with alarms ``thresholds`` days before, as an iCalendar file."""
     from icalendar import Alarm, Calendar, Event
 
     calendar = Calendar()
@@ -63,7 +122,7 @@ def calendar_ics(report: Report) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", "Gift balance orders")
+    calendar.add("x-wr-calname", "Gift balance orders and expiry dates")
     stamp = datetime.now(UTC).replace(microsecond=0)
     for account in report.accounts:
         cur = account.currency
@@ -85,5 +144,7 @@ def calendar_ics(report: Report) -> bytes:
             alarm.add("trigger", -ALARM_BEFORE)
             event.add_component(alarm)
             calendar.add_component(event)
+    for event in _expiry_events(report, thresholds, stamp):
+        calendar.add_component(event)
     data: bytes = calendar.to_ical()
     return data

@@ -7,10 +7,10 @@ are ISO text, ids are ints; absent values are ``null``. Order lines have the key
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from giftbalance.plan.planner import line_to_dict, unplanned_to_dict
+from giftbalance.values.dates import iso
 from giftbalance.values.money import data_money
 
 if TYPE_CHECKING:
@@ -19,10 +19,6 @@ if TYPE_CHECKING:
 
 #: Bumped when a field changes meaning or goes away (new fields do not bump it).
 SCHEMA_VERSION = 1
-
-
-def _iso(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
 
 
 def _money(minor: int | None, currency: str) -> str | None:
@@ -65,10 +61,10 @@ def _account(a: AccountReport) -> dict[str, Any]:
             }
             for p in a.projection
         ],
-        "zero_week": _iso(a.zero_week),
+        "zero_week": iso(a.zero_week),
         "gift_card": None
         if card is None
-        else {"amount": _money(card.amount, cur), "for": card.for_member, "week": _iso(card.week)},
+        else {"amount": _money(card.amount, cur), "for": card.for_member, "week": iso(card.week)},
         "leftover": _money(a.leftover, cur),
         "expiring": [
             {

@@ -31,7 +31,7 @@ from giftbalance.plan.planner import make_plan
 from giftbalance.report.weekly import LedgerRow, PurchaseRow, ReportAccount, ReportData
 from giftbalance.storage import settings
 from giftbalance.storage.models import Account, Contact, Entry, Member, Need, Purchase
-from giftbalance.values.dates import week_start
+from giftbalance.values.dates import MAX_WEEKS, week_start
 
 
 def report_weeks(first: date, week: date) -> int:
@@ -40,16 +40,17 @@ def report_weeks(first: date, week: date) -> int:
     planner's limit."""
     ahead = (week - first).days // 7
     weeks = max(plan_load.DEFAULT_WEEKS, ahead + 1)
-    if weeks > plan_load.MAX_WEEKS:
+    if weeks > MAX_WEEKS:
         raise InputError(
-            f"--week {week} is too far ahead: the plan reaches {plan_load.MAX_WEEKS} weeks at most"
+            f"--week {week} is too far ahead: the plan reaches {MAX_WEEKS} weeks at most"
         )
     return weeks
 
 
-def ledger_frame(session: Session, account_ids: list[int], until: date) -> pd.DataFrame:
+def daily_ledger(session: Session, account_ids: list[int], until: date) -> pd.DataFrame:
     """The ledger of ``account_ids`` up to ``until``, summed per account, day and category in
-    SQL, as a frame with the columns of :class:`~giftbalance.report.LedgerRow`.
+    SQL, as a frame with the columns of :class:`~giftbalance.report.weekly.LedgerRow` (for
+    :func:`giftbalance.report.weekly.ledger_frame`).
 
     A reversal counts in the category of the entry it reverses. Summing per day in the
     database sends the report a few thousand rows instead of every entry (100,000 in the
@@ -132,7 +133,7 @@ def load(session: Session, *, day: date, account: str | None, today: date) -> Re
         today=today,
         week_start=first_weekday,
         accounts=tuple(ReportAccount(a.id, a.name, a.currency, a.store, a.note) for a in chosen),
-        ledger=ledger_frame(session, ids, week_end),
+        ledger=daily_ledger(session, ids, week_end),
         purchases=purchases(session, ids, week_end),
         plan=plan,
         expiring={a.account_id: a.expiring for a in inputs.accounts},

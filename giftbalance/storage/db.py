@@ -282,26 +282,37 @@ class Database:
         from sqlalchemy import inspect, text
 
         config = alembic_config(self.url)
-        with self.engine.execution_options(giftbalance_write=True).begin() as conn:
-            if self.engine.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _WRITE_LOCK_KEY})
-            current = None
-            if inspect(conn).has_table("alembic_version"):
-                current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-            if revision == "head" and current == SCHEMA_HEAD:
-                return  # another process upgraded it while this one waited for the lock
-            self._check_known(current)
-            if current is not None and self.path is not None:
-                from giftbalance.storage.files import dated_name
+        with self.engine.connect() as conn:
+            if self.is_sqlite:
+                # A migration may rebuild a table (copy, drop, rename), which SQLite allows only
+                # with foreign keys off; they cannot be switched inside a transaction, so they
+                # go off before it begins and every reference is checked before the commit.
+                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys = OFF")  # type: ignore[union-attr]
+            with conn.execution_options(giftbalance_write=True).begin():
+                if self.engine.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _WRITE_LOCK_KEY})
+                current = None
+                if inspect(conn).has_table("alembic_version"):
+                    current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+                if revision == "head" and current == SCHEMA_HEAD:
+                    return  # another process upgraded it while this one waited for the lock
+                self._check_known(current)
+                if current is not None and self.path is not None:
+                    from giftbalance.storage.files import dated_name
 
-                backup = dated_name(self.path, "backup")
-                self.copy_sqlite_file(backup)
-                print(
-                    f"Upgrading database schema {current} -> {SCHEMA_HEAD}; backup: {backup}",
-                    file=sys.stderr,
-                )
-            config.attributes["connection"] = conn
-            command.upgrade(config, revision)
+                    backup = dated_name(self.path, "backup")
+                    self.copy_sqlite_file(backup)
+                    print(
+                        f"Upgrading database schema {current} -> {SCHEMA_HEAD}; backup: {backup}",
+                        file=sys.stderr,
+                    )
+                config.attributes["connection"] = conn
+                command.upgrade(config, revision)
+                if self.is_sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise DatabaseError(
+                        f"upgrading {self.display} would leave a reference to a missing row; "
+                        "nothing was changed (run giftbalance check with the older giftbalance)"
+                    )
 
     def copy_sqlite_file(self, target: Path, *, replace: bool = False) -> None:
         """A consistent copy of the SQLite database (online backup API), mode 0600.

@@ -20,7 +20,9 @@ DESCRIPTIONS = {
 
 def check_key(key: str) -> str:
     if key not in DEFAULTS:
-        raise InputError(f"unknown setting {key!r} (known: {', '.join(DEFAULTS)})")
+        # notify_urls is a setting too, kept outside the database (storage/notify_urls.py).
+        known = ", ".join([*DEFAULTS, "notify_urls"])
+        raise InputError(f"unknown setting {key!r} (known: {known})")
     return key
 
 

@@ -10,12 +10,19 @@ from giftbalance.errors import InputError
 from giftbalance.values.numbers import digit_hint, foreign_digit
 
 WEEKDAYS = ("monday", "sunday")
+#: The furthest a plan or a report looks ahead, in weeks (ten years).
+MAX_WEEKS = 520
 _RELATIVE = {"today": 0, "yesterday": -1, "tomorrow": 1}
 _MIN_YEAR, _MAX_YEAR = 1970, 2200
 
 
 class DateError(ValueError):
     """Text that is not a date we can trust."""
+
+
+def iso(value: date | datetime | None) -> str | None:
+    """``value`` as ISO 8601 text, as every JSON output and export writes dates; ``None`` stays."""
+    return None if value is None else value.isoformat()
 
 
 def _pinned() -> date | None:

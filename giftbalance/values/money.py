@@ -220,6 +220,49 @@ def parse_money(text: str, currency: Currency, *, allow_zero: bool = False) -> M
     return Money(minor, currency)
 
 
+_SIGNS = ("-", "−", "+")  # the first two are minus signs
+
+
+def parse_signed_money(text: str, currency: str, *, allow_zero: bool = False) -> Money:
+    """Parse an amount that may carry a sign (``-5.00``, ``+5.00``, ``5.00``).
+
+    The one place a sign is read: the sign is taken off, the rest goes through
+    :func:`parse_money` (which refuses negatives, so a second sign is an
+    error), and the result is negated for ``-``. Raises :class:`MoneyError`.
+    """
+    raw = text.strip() if isinstance(text, str) else ""
+    negative = raw[:1] in _SIGNS[:2]
+    if raw[:1] in _SIGNS:
+        raw = raw[1:]
+        if raw.lstrip()[:1] in _SIGNS:
+            raise MoneyError(f"not an amount: {text!r} (two signs)")
+    value = parse_money(raw, currency, allow_zero=allow_zero)
+    return Money(-value.minor, currency) if negative else value
+
+
+_STORED = re.compile(r"(-?)([0-9]{1,19})(?:\.([0-9]+))?")
+#: The largest integer a money column holds (64-bit, as PostgreSQL's BIGINT).
+MAX_STORED = 2**63 - 1
+
+
+def parse_stored_money(text: str, currency: str) -> int:
+    """Minor units from money as an export writes it: the exact inverse of
+    ``format_money(m, code=False)`` (``"-12.34"``, ``"1500"`` for JPY), with exactly the
+    currency's digits. Not for user input: unlike :func:`parse_money` it has
+    no upper limit, because a stored balance may exceed what one typed amount may be.
+    Raises :class:`MoneyError`.
+    """
+    digits = currency_digits(currency)
+    match = _STORED.fullmatch(text)
+    if match is None or len(match[3] or "") != digits:
+        example = data_money(2550 * 10**digits // 100, currency)
+        raise MoneyError(f"not an amount as exported: {text!r} (expected e.g. {example})")
+    minor: int = int(match[2]) * 10**digits + int(match[3] or 0)
+    if minor > MAX_STORED:
+        raise MoneyError(f"amount too large to store: {text!r}")
+    return -minor if match[1] else minor
+
+
 def format_money(money: Money, *, code: bool = True, grouping: bool = False) -> str:
     """Format ``money`` with exactly the currency's minor digits: ``25.50 USD``.
 

@@ -74,8 +74,9 @@ class Bad:
     def sqlite_only(self) -> bool:
         """Cases about the SQLite file (``{db}``, links to it) or backup and restore, which
         work on SQLite files only (on PostgreSQL they refuse, pointing to pg_dump)."""
+        sqlite_files = ("{db}", "link.db", "hard.db", "/../giftbalance.db")
         return self.args[0] in ("backup", "restore") or any(
-            "{db}" in arg or "link.db" in arg or "hard.db" in arg for arg in self.args
+            name in arg for name in sqlite_files for arg in self.args
         )
 
     def name(self) -> str:

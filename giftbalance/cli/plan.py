@@ -6,7 +6,15 @@ from datetime import date
 
 import click
 
-from giftbalance.cli.common import DATE, App, account_option, echo_json, json_option, pass_app
+from giftbalance.cli.common import (
+    DATE,
+    App,
+    WholeNumberType,
+    account_option,
+    echo_json,
+    json_option,
+    pass_app,
+)
 from giftbalance.values.dates import MAX_WEEKS
 
 
@@ -15,9 +23,7 @@ from giftbalance.values.dates import MAX_WEEKS
 @click.option(
     "--start", type=DATE, help="Plan from the week containing this date (default: this week)."
 )
-@click.option(
-    "--weeks", type=click.IntRange(min=1, max=MAX_WEEKS), help="Horizon in weeks (default 12)."
-)
+@click.option("--weeks", type=WholeNumberType(1, MAX_WEEKS), help="Horizon in weeks (default 12).")
 @click.option("--until", type=DATE, help="Plan up to this date instead of --weeks.")
 @click.option(
     "--weekly-cap", "weekly_cap", metavar="AMOUNT", help="Spend at most this much per week."

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from giftbalance.errors import GiftbalanceError, InputError
 from giftbalance.storage.files import private_temp, publish_new, remove
-from giftbalance.storage.paths import config_dir
+from giftbalance.storage.paths import CODE_KEY_FILE, config_dir
 
-KEY_FILE = "code.key"
+KEY_FILE = CODE_KEY_FILE
 _MIN_LEN, _MAX_LEN = 6, 64
 _KEY_BYTES = 32
 

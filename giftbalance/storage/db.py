@@ -10,6 +10,7 @@ stored revision differs from :data:`SCHEMA_HEAD`.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import stat
 import sys
@@ -18,8 +19,14 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from giftbalance.errors import DatabaseError
-from giftbalance.storage.files import create_private, private_temp, publish_new, remove
+from giftbalance.errors import DatabaseError, InputError
+from giftbalance.storage.files import (
+    check_path,
+    create_private,
+    private_temp,
+    publish_new,
+    remove,
+)
 from giftbalance.storage.paths import ENV_DB, default_db_path
 from giftbalance.storage.schema import SCHEMA_HEAD, alembic_config, known_revisions
 from giftbalance.storage.sqlite import side_files
@@ -33,15 +40,63 @@ BUSY_TIMEOUT_S = 60
 _WRITE_LOCK_KEY = 0x6769667462  # "giftb": the PostgreSQL advisory lock writers take
 
 
+#: What ``--db`` accepts, for messages.
+SUPPORTED_DATABASES = (
+    "a SQLite file (a path, or sqlite:///PATH) or a PostgreSQL database "
+    "(postgresql://USER@HOST/DBNAME, which needs: pip install 'giftbalance[postgres]')"
+)
+_SQLITE_SCHEMES = ("sqlite", "sqlite+pysqlite")
+#: PostgreSQL URLs giftbalance reads; all of them go through psycopg 3, the postgres extra.
+_POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
+_POSTGRES_DRIVER = "postgresql+psycopg"
+
+
 def resolve_url(option: str | None) -> str:
     """The SQLAlchemy URL to use: ``--db``, else ``$GIFTBALANCE_DB``, else the default file.
 
-    A value with ``://`` is a SQLAlchemy URL; anything else is a path to a SQLite file.
+    A value with ``://`` is a URL; anything else is a path to a SQLite file. Only SQLite files
+    and PostgreSQL (through psycopg 3: ``postgresql://`` and ``postgres://`` mean
+    ``postgresql+psycopg://``) are supported. Raises :class:`InputError` for another scheme, a
+    URL that does not parse, or an in-memory SQLite database (it would keep nothing), and
+    :class:`DatabaseError` for PostgreSQL when psycopg is not installed.
     """
     value = option or os.environ.get(ENV_DB) or str(default_db_path())
-    if "://" in value:
-        return value
-    return "sqlite:///" + str(Path(value).expanduser().resolve())
+    if "://" not in value:
+        return "sqlite:///" + str(check_path(value, "--db").expanduser().resolve())
+    scheme = value.split("://", 1)[0]
+    lowered = scheme.lower()
+    if lowered in _SQLITE_SCHEMES:
+        url = "sqlite" + value[len(scheme) :]  # one spelling, which sqlite_path() recognises
+    elif lowered in _POSTGRES_SCHEMES:
+        url = _POSTGRES_DRIVER + value[len(scheme) :]
+        if importlib.util.find_spec("psycopg") is None:
+            raise DatabaseError(
+                "PostgreSQL needs the psycopg driver, which is not installed: "
+                "pip install 'giftbalance[postgres]'"
+            )
+    elif lowered.startswith("postgresql+"):
+        raise InputError(
+            f"--db: giftbalance talks to PostgreSQL through psycopg 3, not {scheme[11:]!r}: "
+            "write the URL as postgresql://USER@HOST/DBNAME"
+        )
+    else:
+        shown = scheme if len(scheme) <= 30 else scheme[:27] + "..."
+        raise InputError(
+            f"--db: unsupported database {shown!r}; giftbalance supports {SUPPORTED_DATABASES}"
+        )
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise InputError(f"--db: not a valid database URL ({exc})") from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise InputError(
+            "--db: an in-memory SQLite database keeps nothing between commands; give a file "
+            "(a path, or sqlite:///PATH)"
+        )
+    return url
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -108,6 +163,20 @@ def _disk_full(path: Path | None) -> bool:
     return info.f_bavail * info.f_frsize < 64 * 1024
 
 
+def _refuse_side_file(path: Path) -> None:
+    """Refuse to open SQLite's ``-wal``, ``-shm`` or ``-journal`` file of another database as a
+    database: creating one there would later be taken for that database's journal."""
+    from giftbalance.storage.files import SIDE_SUFFIXES
+
+    for suffix in SIDE_SUFFIXES:
+        base = path.with_name(path.name.removesuffix(suffix))
+        if path.name.endswith(suffix) and base != path and base.is_file():
+            raise InputError(
+                f"--db {path} is the {suffix} file of the database {base}, not a database; "
+                f"use --db {base}"
+            )
+
+
 def _make_folder(path: Path) -> None:
     """Make the default database's folder (0700) when it is missing. Any other missing folder
     is refused: a typo in ``--db`` should not create folders and an empty database."""
@@ -139,6 +208,9 @@ class Database:
         self.path = sqlite_path(url)
         self.is_sqlite = url.startswith("sqlite")
         if self.path is not None:
+            if self.path.is_dir():
+                raise DatabaseError(f"cannot open database {self.path}: it is a folder")
+            _refuse_side_file(self.path)
             _make_folder(self.path)
             try:
                 if migrate and not self.path.exists():

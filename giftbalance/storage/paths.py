@@ -11,6 +11,8 @@ from pathlib import Path
 
 ENV_DB = "GIFTBALANCE_DB"
 ENV_CONFIG_DIR = "GIFTBALANCE_CONFIG_DIR"
+#: The claim-code key's file name in the config folder (giftbalance.ledger.codes).
+CODE_KEY_FILE = "code.key"
 
 
 def default_db_path() -> Path:

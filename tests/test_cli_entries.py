@@ -357,7 +357,10 @@ def test_undo_with_nothing_to_undo(refused) -> None:
 def test_undo_unknown_or_bad_ids(refused, personal) -> None:
     refused("undo", "99", "--yes", match="no entry 99")
     refused("undo", "0", "--yes", code=2, match="0 is not in the range")
-    refused("undo", "first", "--yes", code=2, match="is not a valid integer")
+    refused("undo", "first", "--yes", code=2, match="'first' is not a whole number")
+    refused("undo", "٥", "--yes", code=2, match="not '٥', arabic-indic digit five")
+    refused("undo", "+1", "--yes", code=2, match="'+1' is not a whole number")
+    refused("undo", "99999999999999999999999", "--yes", code=2, match="is not in the range")
 
 
 def test_undo_in_another_account(ok, two_accounts) -> None:

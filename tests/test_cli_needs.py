@@ -327,7 +327,7 @@ def test_show_text(ok, personal):
 def test_show_unknown_need(refused, personal):
     refused("need", "show", "99", match="no need 99")
     refused("need", "show", "0", code=2, match="0")
-    refused("need", "show", "x", code=2, match="'x' is not a valid integer")
+    refused("need", "show", "x", code=2, match="'x' is not a whole number")
 
 
 # -- edit ---------------------------------------------------------------------------------

@@ -176,3 +176,48 @@ def test_a_bought_need_leaves_the_plan(ok, personal) -> None:
     assert _lines(data["accounts"][0]) == []
     start = date.fromisoformat(data["start"])
     assert start == date(2026, 11, 23) and start + timedelta(days=2) == date.fromisoformat(TODAY)
+
+
+def test_several_accounts_are_planned_together_for_the_best_plan(ok) -> None:
+    # The example: planned one account after the other, Alpha bought the boots and the
+    # lamp (only Alpha may buy it) did not fit. Planned together, Beta buys the boots.
+    ok("account", "add", "Alpha")
+    ok("account", "add", "Beta")
+    ok("add", "10", "--account", "Alpha", "--yes")
+    ok("add", "10", "--account", "Beta", "--yes")
+    ok("need", "add", "Boots", "--price", "10", "--priority", "must")
+    ok("need", "add", "Desk lamp", "--price", "10", "--account", "Alpha")
+    data = json.loads(ok("plan", "--no-gift-card", "--json").stdout)
+    bought = {a["account"]: [line["name"] for line in _lines(a)] for a in data["accounts"]}
+    assert bought == {"Alpha": ["Desk lamp"], "Beta": ["Boots"]}
+    for account in data["accounts"]:
+        assert account["leftover"] == "0.00" and account["unplanned"] == []
+        assert account["proven_optimal"] is True
+    text = ok("plan", "--no-gift-card").stdout
+    assert "Did not fit" not in text and "Not proven optimal" not in text
+    # A weekly cap that leaves room does not change it.
+    capped = json.loads(ok("plan", "--no-gift-card", "--weekly-cap", "10", "--json").stdout)
+    assert {
+        a["account"]: [line["name"] for line in _lines(a)] for a in capped["accounts"]
+    } == bought
+    # --account still plans one account alone: Alpha alone buys the boots first.
+    alone = json.loads(ok("plan", "--account", "Alpha", "--no-gift-card", "--json").stdout)
+    (alpha,) = alone["accounts"]
+    assert [line["name"] for line in _lines(alpha)] == ["Boots"]
+    assert [(u["name"], u["reason"]) for u in alpha["unplanned"]] == [
+        ("Desk lamp", "balance used up by higher-priority needs")
+    ]
+
+
+def test_a_need_none_had_room_for_is_listed_once_with_its_reason(ok) -> None:
+    ok("account", "add", "Alpha")
+    ok("account", "add", "Beta")
+    ok("add", "10", "--account", "Alpha", "--yes")
+    ok("add", "10", "--account", "Beta", "--yes")
+    ok("need", "add", "Boots", "--price", "10", "--priority", "must", "--qty", "2")
+    ok("need", "add", "Scarf", "--price", "5")
+    data = json.loads(ok("plan", "--no-gift-card", "--json").stdout)
+    unplanned = [
+        (a["account"], u["name"], u["reason"]) for a in data["accounts"] for u in a["unplanned"]
+    ]
+    assert unplanned == [("Beta", "Scarf", "balance used up by higher-priority needs")]

@@ -280,8 +280,9 @@ def test_log_empty(ok) -> None:
         (["--since", "whenever"], "Invalid value for '--since'"),
         (["--until", "2026-02-30"], "Invalid value for '--until'"),
         (["--limit", "0"], "0 is not in the range"),
-        (["--limit", "-1"], "not in the range"),
-        (["--limit", "many"], "is not a valid integer"),
+        (["--limit", "-1"], "'-1' is not a whole number"),
+        (["--limit", "many"], "'many' is not a whole number"),
+        (["--limit", "99999999999999999999"], "is not in the range 1 to 9,223,372,036,854,775,807"),
     ],
 )
 def test_log_refuses_bad_options(refused, ledger, args: list[str], match: str) -> None:

@@ -181,7 +181,7 @@ def test_a_crash_while_printing_marks_nothing(ok: Run, run: Run, monkeypatch) ->
         (["--days", "30;7"], 2, "--days takes whole days separated by commas"),
         (["--days", "0"], 2, "each threshold is 1 to 366 days"),
         (["--done", "999"], 1, "no reminder 999 (giftbalance remind --all lists"),
-        (["--done", "abc"], 2, "'abc' is not a valid integer"),
+        (["--done", "abc"], 2, "'abc' is not a whole number"),
         (["--done", "0"], 2, "--done"),
         (["--done", "1", "--json"], 2, "--done dismisses reminders"),
     ],

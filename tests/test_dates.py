@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from giftbalance.errors import InputError
 from giftbalance.values.dates import DateError, now, parse_date, parse_datetime, today, week_start
 
 PINNED = "2026-11-25"  # a Wednesday
@@ -170,3 +172,53 @@ def test_week_start(day: date) -> None:
 def test_week_start_refuses_other_days() -> None:
     with pytest.raises(DateError, match="monday, sunday"):
         week_start(date(2026, 11, 25), "friday")
+
+
+# -- refused rather than guessed -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("-2026-01-01", "a date has no sign"),
+        ("+2026-01-01", "a date has no sign"),
+        ("\u22122026-01-01", "a date has no sign"),
+        ("1/2/3", "is unclear"),
+        ("11/25/26", "is unclear"),
+        ("1-2-3", "is unclear"),
+        ("25.11.2026", "is unclear"),
+        ("25-11-2026", "is unclear"),
+        ("2026-11 25", "is unclear"),
+        ("25/11/2026", "month first"),
+        ("13/01", "month first"),
+        ("٢٠٢٦-٠١-٠١", "type the digits 0-9, not '٢', arabic-indic digit two"),
+        ("１２/２５/２０２６", "fullwidth digit one"),
+    ],
+)
+def test_parse_date_refuses_signs_unclear_numbers_and_other_digits(
+    pinned: date, text: str, message: str
+) -> None:
+    with pytest.raises(DateError, match=re.escape(message)):
+        parse_date(text)
+    with pytest.raises(DateError, match=re.escape(message)):
+        parse_datetime(text + " 10:00")
+
+
+@given(st.dates(min_value=date(1970, 1, 1), max_value=date(2200, 12, 31)))
+def test_numeric_dates_read_one_way_only(value: date) -> None:
+    assert parse_date(value.strftime("%Y/%m/%d")) == value
+    assert parse_date(value.strftime("%Y%m%d")) == value
+    assert parse_date(f"{value.month}/{value.day}/{value.year}") == value
+    with pytest.raises(DateError, match="unclear"):
+        parse_date(value.strftime("%m/%d/%y"))  # a two-digit year
+    with pytest.raises(DateError, match="unclear"):
+        parse_date(value.strftime("%d.%m.%Y"))  # day first, as much of Europe writes it
+    if value.day > 12:
+        with pytest.raises(DateError, match="month first"):
+            parse_date(value.strftime("%d/%m/%Y"))
+
+
+def test_a_malformed_pinned_today_is_a_clear_refusal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GIFTBALANCE_TODAY", "tomorrow-ish")
+    with pytest.raises(InputError, match="GIFTBALANCE_TODAY must be an ISO date"):
+        today()

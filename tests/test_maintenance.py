@@ -304,7 +304,7 @@ def test_backup_refuses_to_replace_a_file_without_yes(dump_file, ok, refused, pe
 
 @pytest.mark.sqlite_only
 def test_backup_refuses_the_database_itself_and_folders(refused, personal, db_path, tmp_path):
-    refused("backup", str(db_path), match="is the database itself")
+    refused("backup", str(db_path), code=2, match="is the database itself")
     refused("backup", str(tmp_path), code=2, match="is a directory")
 
 

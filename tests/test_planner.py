@@ -29,9 +29,9 @@ from giftbalance.plan.planner import (
     PlanNeed,
     PlanOptions,
     make_plan,
-    plan_to_dict,
     select_units,
 )
+from giftbalance.render.plan_json import plan_to_dict
 
 START = date(2026, 3, 2)  # a Monday
 CREATED = datetime(2026, 1, 1, 9, 0)
@@ -476,6 +476,7 @@ def test_plan_to_dict_has_the_documented_shape_and_survives_json() -> None:
     assert set(first) == {
         "account_id", "account", "currency", "balance", "budget", "orders", "gift_card",
         "leftover", "unplanned", "late", "expiring_unused", "spent_by_priority",
+        "proven_optimal",
     }  # fmt: skip
     order = first["orders"][0]
     assert set(order) == {"week", "lines", "total", "balance_after", "reminders"}

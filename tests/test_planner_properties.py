@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -56,6 +56,20 @@ class Instance:
     options: PlanOptions
 
 
+def draw_recurrence(
+    draw: st.DrawFn, weeks: int, quantity: int, units_left: int, recurring: bool
+) -> tuple[str | None, date | None, int]:
+    """A weekly rule and first date when ``recurring`` and its units still fit in
+    ``units_left``; returns the rule, the first date and the units the need then wants."""
+    rule, next_date = None, None
+    if recurring:
+        first = START + timedelta(days=draw(st.integers(0, 7 * weeks - 1)))
+        if quantity * len(weekly_dates(first, weeks)) <= units_left:
+            rule, next_date = "FREQ=WEEKLY", first
+    units = quantity * (len(weekly_dates(next_date, weeks)) if next_date else 1)
+    return rule, next_date, units
+
+
 @st.composite
 def needs_strategy(
     draw: st.DrawFn, weeks: int, account_ids: Sequence[int] = (), recurring_odds: int = 1
@@ -66,12 +80,9 @@ def needs_strategy(
     units_left = MAX_UNITS
     for need_id in range(1, draw(st.integers(0, 8)) + 1):
         quantity = draw(st.integers(1, 3))
-        rule, next_date, need_by = None, None, draw(st.none() | st.integers(-3, 7 * weeks + 3))
-        if draw(st.integers(0, 3)) < recurring_odds:
-            first = START + timedelta(days=draw(st.integers(0, 7 * weeks - 1)))
-            if quantity * len(weekly_dates(first, weeks)) <= units_left:
-                rule, next_date = "FREQ=WEEKLY", first
-        units = quantity * (len(weekly_dates(next_date, weeks)) if next_date else 1)
+        need_by = draw(st.none() | st.integers(-3, 7 * weeks + 3))
+        recurring = draw(st.integers(0, 3)) < recurring_odds
+        rule, next_date, units = draw_recurrence(draw, weeks, quantity, units_left, recurring)
         if units > units_left:
             break
         units_left -= units
@@ -231,6 +242,31 @@ def check_invariants(plan: Plan, instance: Instance) -> None:
         assert units <= needs[need_id].quantity
 
 
+def pay_soonest_first(
+    account: PlanAccount, spend_per_week: dict[date, int]
+) -> tuple[list[int], list[date], int]:
+    """Pay each week's spend from the money alive on its first day, soonest-expiring first.
+    Returns what is left of each part (the lots, soonest first and clipped to the balance, then
+    the rest, which never expires), their expiry dates, and what could not be paid."""
+    amounts: list[int] = []
+    expiries: list[date] = []
+    for lot in sorted(account.expiring, key=lambda lot: lot.expires_on):
+        amounts.append(min(lot.amount, account.balance - sum(amounts)))
+        expiries.append(lot.expires_on)
+    amounts.append(account.balance - sum(amounts))
+    expiries.append(date.max)
+    short = 0
+    for week in sorted(spend_per_week):
+        due = spend_per_week[week]
+        for i, expires in enumerate(expiries):
+            if expires > week:
+                used = min(amounts[i], due)
+                amounts[i] -= used
+                due -= used
+        short += due
+    return amounts, expiries, short
+
+
 def check_money_lasts(
     account: PlanAccount,
     spend_per_week: dict[date, int],
@@ -239,21 +275,8 @@ def check_money_lasts(
 ) -> None:
     """Pay each week from money alive on its first day, soonest-expiring first: it never runs
     short, and what is left of each expiring part on its date is what the plan reports."""
-    amounts: list[int] = []
-    expiries: list[date] = []
-    for lot in sorted(account.expiring, key=lambda lot: lot.expires_on):
-        amounts.append(min(lot.amount, account.balance - sum(amounts)))
-        expiries.append(lot.expires_on)
-    amounts.append(account.balance - sum(amounts))
-    expiries.append(date.max)
-    for week in sorted(spend_per_week):
-        due = spend_per_week[week]
-        for i, expires in enumerate(expiries):
-            if expires > week:
-                used = min(amounts[i], due)
-                amounts[i] -= used
-                due -= used
-        assert due == 0, "a week's orders are paid with money that has expired"
+    amounts, expiries, short = pay_soonest_first(account, spend_per_week)
+    assert short == 0, "a week's orders are paid with money that has expired"
     horizon_end = START + timedelta(days=7 * options.weeks)
     lost: dict[date, int] = {}
     for amount, expires in zip(amounts[:-1], expiries[:-1], strict=True):
@@ -376,3 +399,191 @@ def test_select_units_is_exact_and_prefers_earlier_items(
         ):
             best_total, best_units = max((best_total, best_units), (spend, candidate))
     assert (total, units) == (best_total, best_units)
+
+
+# --- several accounts and expiring money, against a brute force over every assignment --------
+
+CURRENCIES = ("USD", "EUR", "GBP")
+STORES = ("amazon.com", "target.com", "")
+MAX_JOINT_UNITS = 7
+
+
+@st.composite
+def joint_instance(draw: st.DrawFn) -> Instance:
+    """1-3 accounts in 1-3 currencies, some with expiring money; pinned, store-specific and free
+    needs, some recurring weekly so that occurrences fall before and after an expiry; no cap."""
+    weeks = draw(st.integers(1, 3))
+    accounts = []
+    for account_id in range(1, draw(st.integers(1, 3)) + 1):
+        balance = draw(st.integers(0, 5_000))
+        lots = tuple(
+            ExpiringLot(
+                draw(st.sampled_from([balance, balance // 2]) | st.integers(0, balance)),
+                START + timedelta(days=draw(st.integers(1, 7 * weeks))),
+            )
+            for _ in range(draw(st.integers(0, 2)))
+        )
+        accounts.append(
+            PlanAccount(
+                account_id=account_id,
+                name=draw(st.sampled_from(["a", "b"])) + str(account_id),
+                currency=draw(st.sampled_from(CURRENCIES[: draw(st.integers(1, 3))])),
+                store=draw(st.sampled_from(STORES)),
+                tax_rate=draw(st.sampled_from(RATES)),
+                balance=balance,
+                gift_card_minimum=100,
+                expiring=lots,
+            )
+        )
+    needs: list[PlanNeed] = []
+    units_left = MAX_JOINT_UNITS
+    for need_id in range(1, draw(st.integers(1, 6)) + 1):
+        quantity = draw(st.integers(1, 2))
+        recurring = draw(st.booleans())
+        rule, next_date, units = draw_recurrence(draw, weeks, quantity, units_left, recurring)
+        if units > units_left:
+            break
+        units_left -= units
+        needs.append(
+            PlanNeed(
+                need_id=need_id,
+                name=f"need {need_id}",
+                for_member=None,
+                priority=draw(st.sampled_from(PRIORITIES)),
+                unit_price=draw(st.integers(0, 3_000) | st.sampled_from([700, 1_000, 1_400])),
+                currency=draw(st.sampled_from([a.currency for a in accounts])),
+                quantity=quantity,
+                need_by=None,
+                created_at=datetime(2026, 1, 1) + timedelta(days=draw(st.integers(0, 2))),
+                account_id=draw(st.sampled_from([None, None, *[a.account_id for a in accounts]])),
+                store=draw(st.sampled_from([None, None, "amazon.com", "target.com"])),
+                rule=rule,
+                next_date=next_date,
+            )
+        )
+    options = PlanOptions(start=START, weeks=weeks, gift_card=draw(st.booleans()))
+    return Instance(tuple(accounts), tuple(needs), options)
+
+
+def may_buy(account: PlanAccount, need: PlanNeed) -> bool:
+    stores = {(need.store or "").strip().casefold(), account.store.strip().casefold()}
+    return (
+        need.account_id in (None, account.account_id)
+        and need.currency == account.currency
+        and (len(stores) == 1 or "" in stores)
+    )
+
+
+def pays(account: PlanAccount, spend_per_week: dict[date, int]) -> bool:
+    """Whether each week's spend can be paid from money alive on its first day."""
+    return pay_soonest_first(account, spend_per_week)[2] == 0
+
+
+def joint_brute_force(instance: Instance, currency: str) -> tuple[int, ...]:
+    """The best spend per priority, over every assignment of each unit to an account that may
+    buy it, or to none; a unit is bought in the week of its occurrence (plain needs: the first)."""
+    accounts = [a for a in instance.accounts if a.currency == currency]
+    choices = []  # per (need, occurrence): every way to split its units over the accounts
+    for need in instance.needs:
+        days = weekly_dates(need.next_date, instance.options.weeks) if need.next_date else [START]
+        able = [a for a in accounts if may_buy(a, need)]
+        for day in days:
+            week = START + timedelta(days=7 * ((day - START).days // 7))
+            splits = [
+                split
+                for split in itertools.product(range(need.quantity + 1), repeat=len(able))
+                if sum(split) <= need.quantity
+            ]
+            choices.append((need, week, able, splits))
+    best = (0, 0, 0, 0)
+    for combination in itertools.product(*(splits for *_, splits in choices)):
+        spend = {a.account_id: {} for a in accounts}  # type: dict[int, dict[date, int]]
+        vector = [0, 0, 0, 0]
+        for (need, week, able, _), split in zip(choices, combination, strict=True):
+            for account, units in zip(able, split, strict=True):
+                if units:
+                    cost = units * unit_cost(need.unit_price, account.tax_rate)
+                    weekly = spend[account.account_id]
+                    weekly[week] = weekly.get(week, 0) + cost
+                    vector[PRIORITIES.index(need.priority)] += cost
+        if tuple(vector) > best and all(pays(a, spend[a.account_id]) for a in accounts):
+            best = tuple(vector)
+    return best
+
+
+@settings(max_examples=300, deadline=None)
+@given(joint_instance(), st.randoms(use_true_random=False))
+def test_joint_plans_reach_the_brute_force_optimum_per_currency(
+    instance: Instance, rng: random.Random
+) -> None:
+    plan = make_plan(instance.accounts, instance.needs, instance.options)
+    check_invariants(plan, instance)
+    by_id = {a.account_id: a for a in instance.accounts}
+    for currency in {a.currency for a in instance.accounts}:
+        spent = tuple(
+            sum(
+                result.spent_by_priority[level]
+                for result in plan.accounts
+                if by_id[result.account_id].currency == currency
+            )
+            for level in PRIORITIES
+        )
+        assert spent == joint_brute_force(instance, currency)
+    assert all(result.proven_optimal for result in plan.accounts)
+    accounts, needs = list(instance.accounts), list(instance.needs)
+    rng.shuffle(accounts)
+    rng.shuffle(needs)
+    assert make_plan(accounts, needs, instance.options) == plan
+
+
+@st.composite
+def capped_joint_instance(draw: st.DrawFn) -> Instance:
+    """Like :func:`joint_instance`, with plain needs only and a weekly cap."""
+    instance = draw(joint_instance())
+    needs = tuple(replace(need, rule=None, next_date=None) for need in instance.needs)
+    options = replace(instance.options, weekly_cap=draw(st.integers(200, 3_000)), gift_card=False)
+    return Instance(instance.accounts, needs, options)
+
+
+def planned_in_turn(instance: Instance) -> dict[str, tuple[int, ...]]:
+    """Spend per priority and currency when each account is planned alone, one after the other
+    (money expiring soonest first, then by name), on what the ones before it left."""
+    left = {need.need_id: need.quantity for need in instance.needs}
+    spend: dict[str, list[int]] = {}
+    soonest = date.max
+    for account in sorted(
+        instance.accounts,
+        key=lambda a: (
+            min((lot.expires_on for lot in a.expiring if lot.amount > 0), default=soonest),
+            a.name.casefold(),
+            a.account_id,
+        ),
+    ):
+        needs = [replace(n, quantity=left[n.need_id]) for n in instance.needs]
+        (alone,) = make_plan([account], needs, instance.options).accounts
+        total = spend.setdefault(account.currency, [0, 0, 0, 0])
+        for order in alone.orders:
+            for line in order.lines:
+                left[line.need_id] -= line.units
+                total[PRIORITIES.index(line.priority)] += line.total
+    return {currency: tuple(total) for currency, total in spend.items()}
+
+
+@settings(max_examples=200, deadline=None)
+@given(capped_joint_instance())
+def test_with_a_cap_a_joint_plan_is_never_worse_than_accounts_planned_in_turn(
+    instance: Instance,
+) -> None:
+    plan = make_plan(instance.accounts, instance.needs, instance.options)
+    check_invariants(plan, instance)
+    by_id = {a.account_id: a for a in instance.accounts}
+    for currency, in_turn in planned_in_turn(instance).items():
+        together = tuple(
+            sum(
+                result.spent_by_priority[level]
+                for result in plan.accounts
+                if by_id[result.account_id].currency == currency
+            )
+            for level in PRIORITIES
+        )
+        assert together >= in_turn

@@ -40,16 +40,29 @@ def test_every_control_and_direction_character_is_found() -> None:
 @example("\x1b[2J")
 @example("Boots\u202e00.54")
 @example(" a \n\t b ")
+@example("a\x1fb")  # str.split() counts \x1c-\x1f and \x85 as white space
+@example("a\x85b")
+@example("a\r\nb")
 def test_one_line_is_safe_single_spaced_or_refused(text: str) -> None:
     words = text.split()
     try:
         cleaned = one_line(text, "name")
     except InputError as exc:
-        assert any(is_unsafe(ch) for ch in " ".join(words)), text
+        # Tabs and line breaks are white space in a name; every other control character and
+        # every direction override is refused, wherever it is (even where split() would drop it).
+        assert any(is_unsafe(ch) and ch not in "\t\n\r" for ch in text), text
         assert str(exc).startswith("the name has a ")
         return
+    assert not any(is_unsafe(ch) and ch not in "\t\n\r" for ch in text), text
     assert cleaned == (" ".join(words) or None)
     assert not any(is_unsafe(ch) for ch in cleaned or "")
+
+
+@pytest.mark.parametrize("ch", [c for c in CONTROLS if c not in "\t\n\r"])
+def test_one_line_refuses_every_control_character_but_tabs_and_line_breaks(ch: str) -> None:
+    with pytest.raises(InputError, match="the account name has a control character"):
+        one_line(f"a{ch}b", "account name")
+    assert one_line("a\tb\r\nc\nd", "account name") == "a b c d"
 
 
 @given(st.text(max_size=30))

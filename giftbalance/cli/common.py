@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -77,6 +78,24 @@ class App:
         with snapshot(self.url, lambda: self.db) as reader:
             yield reader
 
+    @cached_property
+    def db_file(self) -> Path | None:
+        """The SQLite file in use (``None`` on a server), known without opening it."""
+        from giftbalance.storage.paths import sqlite_path
+
+        return sqlite_path(self.url)
+
+    def guard_outputs(self, *targets: tuple[str, Path | None]) -> None:
+        """Refuse (exit 2) output files that would destroy something: a database (this one, the
+        default one, any SQLite file) or its side files, a file of the config folder, a device,
+        or another output of the same command (:func:`giftbalance.storage.files.guard_outputs`).
+        ``None`` targets (options not given) are skipped."""
+        from giftbalance.storage.files import guard_outputs
+
+        given = [(label, path) for label, path in targets if path is not None]
+        if given:
+            guard_outputs(given, database=self.db_file)
+
     def close(self) -> None:
         if "db" in self.__dict__:
             self.db.dispose()
@@ -119,8 +138,58 @@ class DateTimeType(click.ParamType):  # type: ignore[type-arg]
             self.fail(str(exc), param, ctx)
 
 
+class WholeNumberType(click.ParamType):  # type: ignore[type-arg]
+    """A whole number in ASCII digits from ``minimum`` to ``maximum`` (by default what a 64-bit
+    database column holds): ``٥``, ``1_000``, ``+5`` and numbers past the maximum are refused
+    (exit 2), where click's own INT would take them and the database driver would overflow
+    (:func:`giftbalance.values.numbers.parse_whole`)."""
+
+    name = "INTEGER"
+
+    def __init__(self, minimum: int = 1, maximum: int | None = None) -> None:
+        from giftbalance.values.numbers import INT64_MAX
+
+        self.minimum = minimum
+        self.maximum = INT64_MAX if maximum is None else maximum
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        from giftbalance.values.numbers import parse_whole
+
+        what = param.human_readable_name if param is not None else "the number"
+        try:
+            return parse_whole(value, what, minimum=self.minimum, maximum=self.maximum)
+        except InputError as exc:
+            self.fail(str(exc).removeprefix(f"{what} "), param, ctx)
+
+    def __repr__(self) -> str:
+        return f"WholeNumber({self.minimum}, {self.maximum})"
+
+
+class FilePath(click.Path):
+    """click's Path, which first refuses (exit 2) a name no file can have: a NUL character, or
+    longer than the system allows (:func:`giftbalance.storage.files.check_path`); click's own
+    check would fail on those with an internal error."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and value != "-":
+            from giftbalance.storage.files import check_path
+
+            try:
+                check_path(value)
+            except InputError as exc:
+                self.fail(str(exc), param, ctx)
+        return super().convert(value, param, ctx)
+
+
 DATE = DateType()
 DATETIME = DateTimeType()
+#: An id of a row (entry, need, contact, member): ids are INTEGER columns, which hold up to
+#: 2**31-1 on PostgreSQL, so a larger id is refused on every database alike.
+ID = WholeNumberType(1, 2**31 - 1)
+#: A count typed by the user (units, a limit): 1 and up, ASCII digits.
+COUNT = WholeNumberType()
 
 
 def account_option(

@@ -8,6 +8,7 @@ import click
 
 from giftbalance.cli.common import (
     DATETIME,
+    ID,
     App,
     account_option,
     echo_json,
@@ -123,7 +124,7 @@ def contact_list(app: App, as_json: bool) -> None:
 
 
 @contact.command("update")
-@click.argument("contact_id", type=click.IntRange(min=1))
+@click.argument("contact_id", type=ID)
 @click.option(
     "--outcome", type=click.Choice(OUTCOMES, case_sensitive=False), help="Where it stands now."
 )

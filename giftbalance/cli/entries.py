@@ -14,6 +14,7 @@ import click
 from giftbalance.cli import common
 from giftbalance.cli.common import (
     DATE,
+    ID,
     AmountCommand,
     App,
     account_option,
@@ -159,7 +160,7 @@ def spend(
 
 
 @click.command("undo")
-@click.argument("entry_id", required=False, type=click.IntRange(min=1))
+@click.argument("entry_id", required=False, type=ID)
 @yes_option
 @pass_app
 def undo(app: App, entry_id: int | None, yes: bool) -> None:

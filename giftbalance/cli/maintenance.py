@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from giftbalance.cli.common import App, echo_json, json_option, pass_app, yes_option
+from giftbalance.cli.common import App, FilePath, echo_json, json_option, pass_app, yes_option
 
 if TYPE_CHECKING:
     from giftbalance.io.backup import Summary
@@ -33,7 +33,7 @@ def _describe(summary: Summary) -> str:
 
 
 @click.command("backup")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=FilePath(dir_okay=False, path_type=Path))
 @yes_option
 @pass_app
 def backup(app: App, file: Path, yes: bool) -> None:
@@ -53,7 +53,7 @@ def backup(app: App, file: Path, yes: bool) -> None:
 
 
 @click.command("restore")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=FilePath(dir_okay=False, path_type=Path))
 @yes_option
 @pass_app
 def restore(app: App, file: Path, yes: bool) -> None:

@@ -9,8 +9,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from giftbalance.cli.common import (
+    COUNT,
     DATE,
+    ID,
     App,
+    FilePath,
     account_option,
     choose_account,
     echo_json,
@@ -26,7 +29,7 @@ if TYPE_CHECKING:
     from giftbalance.household.needs import Bought, NeedView
 
 F = TypeVar("F", bound=Callable[..., Any])
-NEED_ID = click.IntRange(min=1)
+NEED_ID = ID
 
 
 def _need_options(*, adding: bool) -> Callable[[F], F]:
@@ -41,7 +44,7 @@ def _need_options(*, adding: bool) -> Callable[[F], F]:
         click.option(
             "--qty",
             "quantity",
-            type=click.IntRange(min=1),
+            type=COUNT,
             default=1 if adding else None,
             show_default=adding,
             help="Units wanted (per occurrence, for a recurring need).",
@@ -373,7 +376,7 @@ def need_reopen(app: App, need_id: int) -> None:
 )
 @click.option(
     "--units",
-    type=click.IntRange(min=1),
+    type=COUNT,
     help="Units bought (default: all still wanted; per occurrence for a recurring need).",
 )
 @click.option("--date", "occurred_on", type=DATE, help="Date of the order (default: today).")
@@ -467,10 +470,10 @@ def _echo_need_state(done: Bought) -> None:
 
 
 @need.command("import")
-@click.argument("file", type=click.File("rb"))
+@click.argument("file", type=FilePath(dir_okay=False, allow_dash=True))
 @click.option("--dry-run", is_flag=True, help="Check the file and show what would be added.")
 @pass_app
-def need_import(app: App, file: Any, dry_run: bool) -> None:
+def need_import(app: App, file: str, dry_run: bool) -> None:
     """Add the needs in a CSV FILE ('-' for standard input), all or none.
 
     \b
@@ -479,13 +482,12 @@ def need_import(app: App, file: Any, dry_run: bool) -> None:
     A file with any bad row adds nothing and names every bad row by its line.
     """
     from giftbalance.io import needs_csv
+    from giftbalance.io.inputs import read_input
 
-    data = file.read()
+    data, source = read_input(file)
     session_of = app.db.read if dry_run else app.db.write
     with session_of() as session:
-        views = needs_csv.import_needs(
-            session, data, source=getattr(file, "name", "<stdin>"), dry_run=dry_run
-        )
+        views = needs_csv.import_needs(session, data, source=source, dry_run=dry_run)
     if dry_run:
         click.echo(f"Would import {len(views)} need(s); nothing was written:")
     else:
@@ -510,6 +512,8 @@ def need_export(app: App, output: str | None) -> None:
     from giftbalance.io import needs_csv
     from giftbalance.storage.files import write_atomically
 
+    if output is not None:
+        app.guard_outputs(("--output", Path(output)))
     with app.db.read() as session:
         text, count = needs_csv.export_needs(session)
     if output is None:

@@ -6,7 +6,15 @@ from datetime import date
 
 import click
 
-from giftbalance.cli.common import DATE, App, account_option, echo_json, json_option, pass_app
+from giftbalance.cli.common import (
+    DATE,
+    App,
+    WholeNumberType,
+    account_option,
+    echo_json,
+    json_option,
+    pass_app,
+)
 from giftbalance.values.dates import MAX_WEEKS
 
 
@@ -15,9 +23,7 @@ from giftbalance.values.dates import MAX_WEEKS
 @click.option(
     "--start", type=DATE, help="Plan from the week containing this date (default: this week)."
 )
-@click.option(
-    "--weeks", type=click.IntRange(min=1, max=MAX_WEEKS), help="Horizon in weeks (default 12)."
-)
+@click.option("--weeks", type=WholeNumberType(1, MAX_WEEKS), help="Horizon in weeks (default 12).")
 @click.option("--until", type=DATE, help="Plan up to this date instead of --weeks.")
 @click.option(
     "--weekly-cap", "weekly_cap", metavar="AMOUNT", help="Spend at most this much per week."
@@ -46,8 +52,9 @@ def plan(
     exactly; each unit goes into the earliest week it can (the plan contract, docs/plan.md).
     """
     from giftbalance.plan import load as plan_load
-    from giftbalance.plan.planner import make_plan, plan_to_dict
+    from giftbalance.plan.planner import make_plan
     from giftbalance.render.plan import plan_text
+    from giftbalance.render.plan_json import plan_to_dict
     from giftbalance.values.dates import today
 
     with app.reader() as reader:

@@ -6,7 +6,15 @@ from datetime import date
 
 import click
 
-from giftbalance.cli.common import DATE, App, account_option, echo_json, json_option, pass_app
+from giftbalance.cli.common import (
+    COUNT,
+    DATE,
+    App,
+    account_option,
+    echo_json,
+    json_option,
+    pass_app,
+)
 from giftbalance.errors import InputError
 
 
@@ -51,7 +59,7 @@ def balance(app: App, account: str | None, as_json: bool) -> None:
 @account_option("Only this account.")
 @click.option("--since", type=DATE, help="Entries on or after this date.")
 @click.option("--until", type=DATE, help="Entries on or before this date.")
-@click.option("--limit", type=click.IntRange(min=1), help="Only the newest N entries.")
+@click.option("--limit", type=COUNT, help="Only the newest N entries.")
 @json_option
 @pass_app
 def log(

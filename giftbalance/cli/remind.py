@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from giftbalance.cli.common import App, echo_json, json_option, pass_app
+from giftbalance.cli.common import ID, App, echo_json, json_option, pass_app
 
 if TYPE_CHECKING:
     from giftbalance.report.reminder_state import Listed
@@ -62,7 +62,7 @@ def mark_sent(app: App, items: list[Listed], by: str) -> None:
 @click.option(
     "--done",
     "done",
-    type=click.IntRange(min=1),
+    type=ID,
     multiple=True,
     metavar="ID",
     help="Dismiss reminder ID for good (repeat for several).",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from giftbalance.cli.common import DATE, App, account_option, pass_app
+from giftbalance.cli.common import DATE, App, FilePath, account_option, pass_app
 from giftbalance.errors import InputError
 from giftbalance.storage.files import write_atomically
 
@@ -41,18 +41,18 @@ def _check_target(path: Path, option: str, suffix: str = "", kind: str = "") -> 
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FilePath(dir_okay=False, path_type=Path),
     help="Write the report to FILE (replaced atomically) instead of printing it.",
 )
 @click.option(
     "--chart",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FilePath(dir_okay=False, path_type=Path),
     metavar="FILE.png",
     help="Also draw the burn-down chart into this PNG file.",
 )
 @click.option(
     "--ics",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FilePath(dir_okay=False, path_type=Path),
     metavar="FILE.ics",
     help="Also write the planned orders and the expiry dates (with alarms) into this iCalendar file.",
 )
@@ -80,6 +80,7 @@ def report(
     from giftbalance.report.weekly import build_report
     from giftbalance.values.dates import today
 
+    app.guard_outputs(("--output", output), ("--chart", chart), ("--ics", ics))
     if output is not None:
         _check_target(output, "--output")
     if chart is not None:

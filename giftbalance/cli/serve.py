@@ -6,23 +6,35 @@ import contextlib
 
 import click
 
-from giftbalance.cli.common import App, pass_app
+from giftbalance.cli.common import App, WholeNumberType, pass_app
 from giftbalance.errors import Refused
 
 PROXY_DOCS = "docs/household-page.md, section 'Behind a TLS reverse proxy'"
+
+
+def _host(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """An address to listen on: one word, no control characters (it is printed back)."""
+    from giftbalance.values.text import unsafe_character
+
+    if not value or unsafe_character(value) is not None or any(c.isspace() for c in value):
+        raise click.BadParameter(
+            f"not an address: {value!r} (e.g. 127.0.0.1, ::1 or 0.0.0.0)", ctx, param
+        )
+    return value
 
 
 @click.command("serve")
 @click.option(
     "--host",
     default="127.0.0.1",
+    callback=_host,
     show_default=True,
     help="Address to listen on: 127.0.0.1 is this computer only; 0.0.0.0 is the home network "
     "too (unencrypted: put a TLS reverse proxy in front).",
 )
 @click.option(
     "--port",
-    type=click.IntRange(0, 65535),
+    type=WholeNumberType(0, 65535),
     default=8765,
     show_default=True,
     help="Port to listen on (0: any free port).",

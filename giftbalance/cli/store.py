@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import stat
-import sys
-
 import click
 
 from giftbalance.cli.common import (
@@ -16,28 +12,6 @@ from giftbalance.cli.common import (
     json_option,
     pass_app,
 )
-from giftbalance.errors import InputError
-
-
-def read_capped(name: str, limit: int) -> bytes:
-    """The bytes of the file ``name`` (``-``: standard input): a regular file, at most ``limit``
-    bytes, read without ever holding more. Raises :class:`InputError` otherwise.
-
-    (The project's one bounded-reading helper, if another change adds it, is the place for
-    this.)"""
-    if name == "-":
-        data = sys.stdin.buffer.read(limit + 1)
-    else:
-        try:
-            with open(name, "rb") as handle:
-                if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                    raise InputError(f"{name} is not a regular file")
-                data = handle.read(limit + 1)
-        except OSError as exc:
-            raise InputError(f"cannot read {name}: {exc.strerror or exc}") from None
-    if len(data) > limit:
-        raise InputError(f"{name} is larger than {limit // 1024 // 1024} MiB")
-    return data
 
 
 @click.group("store")
@@ -68,11 +42,12 @@ def store_import(
     the needs the orders bought and the closing-balance check; writes nothing unless --apply,
     and then all of it in one transaction. How to get each file: see the Store import page.
     """
+    from giftbalance.io.inputs import read_input
     from giftbalance.io.store.importer import MAX_FILE_BYTES, import_files
     from giftbalance.ledger import accounts
     from giftbalance.render.store import plan_json, plan_text
 
-    named = [(name, read_capped(name, MAX_FILE_BYTES)) for name in files]
+    named = [(name, read_input(name, limit=MAX_FILE_BYTES)[0]) for name in files]
     session_of = app.db.write if apply else app.db.read
     with session_of() as session:
         chosen = accounts.resolve_account(session, account, choose=choose_account)

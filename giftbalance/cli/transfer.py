@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from giftbalance.cli.common import App, pass_app
+from giftbalance.cli.common import App, FilePath, pass_app
 from giftbalance.errors import InputError
 from giftbalance.storage.files import write_atomically
 from giftbalance.values.money import show_money
@@ -21,15 +21,6 @@ if TYPE_CHECKING:
     from giftbalance.io.ledger_csv import CsvTable
 
 EXPORT_FORMATS = ("csv", "json", "ledger", "beancount")
-
-
-def _read_input(file: str) -> tuple[bytes, str]:
-    if file == "-":
-        return sys.stdin.buffer.read(), "<stdin>"
-    try:
-        return Path(file).read_bytes(), file
-    except OSError as exc:
-        raise InputError(f"cannot read {file}: {exc.strerror}") from None
 
 
 @contextmanager
@@ -60,7 +51,7 @@ def _collector_paused() -> Iterator[None]:
 
 
 @click.command("import")
-@click.argument("file", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("file", metavar="FILE", type=FilePath(dir_okay=False, allow_dash=True))
 @click.option(
     "--account",
     "-a",
@@ -86,8 +77,9 @@ def import_(app: App, file: str, account: str | None, dry_run: bool) -> None:
     ids and all, into an empty database: giftbalance --db new.db import export.json
     """
     from giftbalance.io import export, ledger_csv
+    from giftbalance.io.inputs import read_input
 
-    data, source = _read_input(file)
+    data, source = read_input(file)
     if export.is_export(data):
         if account is not None:
             raise InputError("--account applies to a ledger CSV, not to a whole export")
@@ -159,7 +151,7 @@ def _stdout_is_terminal() -> bool:
     "--output",
     "-o",
     metavar="FILE",
-    type=click.Path(dir_okay=False, allow_dash=True),
+    type=FilePath(dir_okay=False, allow_dash=True),
     help="Write to FILE (replaced atomically, mode 0600) instead of standard output.",
 )
 @pass_app
@@ -181,6 +173,8 @@ def export_(app: App, fmt: str, output: str | None) -> None:
         raise InputError(
             "the csv export is a zip archive; pass --output FILE.zip or redirect the output"
         )
+    if not to_stdout:
+        app.guard_outputs(("--output", Path(str(output))))
     with app.db.read() as session:
         if fmt in journals.FORMATS:
             data = journals.render(journals.load(session), fmt).encode()

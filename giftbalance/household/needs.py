@@ -32,6 +32,7 @@ from giftbalance.values import recurrence
 from giftbalance.values.dates import now, today
 from giftbalance.values.money import Money, tax_on
 from giftbalance.values.text import note_text, one_line, required_line
+from giftbalance.values.text import order_id as parse_order_id
 from giftbalance.values.vocabulary import PRIORITIES
 
 MAX_NAME = 200
@@ -604,7 +605,7 @@ def buy_by_order(
     """
     from giftbalance.storage.models import NeedMatch
 
-    order_id = order_id.strip()
+    order_id = parse_order_id(order_id)
     chosen = purchase_account(session, need_id, account)
     need = find_need(session, need_id)
     entry = order_spend(session, chosen, order_id)

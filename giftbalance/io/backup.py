@@ -21,11 +21,14 @@ from typing import TYPE_CHECKING, Any
 from giftbalance.errors import DatabaseError, Problem, Refused
 from giftbalance.io.check import session_problems
 from giftbalance.storage.files import (
+    check_path,
     copy_bytes,
     dated_name,
     fsync_path,
+    guard_outputs,
     private_temp,
     remove,
+    same_file,
 )
 from giftbalance.storage.sqlite import backup_into, connect, copy_sqlite, side_files
 
@@ -92,15 +95,15 @@ def backup(db_path: Path | None, target: Path, *, replace: bool = False) -> Summ
     """Copy the database at ``db_path`` to ``target`` (mode 0600) while others may write.
 
     ``db_path`` is ``None`` for a server database (refused: use pg_dump). Refuses an existing
-    ``target`` unless ``replace``, a ``target`` that is the database itself, and a database that
-    does not exist yet. Returns what the copy holds.
+    ``target`` unless ``replace``, a database that does not exist yet, and (exit 2) a
+    ``target`` that is the database, one of its side files or a file of the config folder
+    (:func:`~giftbalance.storage.files.guard_outputs`). Returns what the copy holds.
     """
     source = _require_sqlite(db_path, "backup")
+    target = target.expanduser().absolute()
+    guard_outputs([("", target)], database=source, replaces_databases=True)
     if not source.exists():
         raise Refused(f"there is no database at {source} yet; nothing to back up")
-    target = target.expanduser().absolute()
-    if _same_file(source, target):
-        raise Refused(f"{target} is the database itself; choose another file for the backup")
     if target.is_dir():
         raise Refused(f"{target} is a folder; give the backup a file name")
     try:
@@ -112,13 +115,6 @@ def backup(db_path: Path | None, target: Path, *, replace: bool = False) -> Summ
     except OSError as exc:
         raise Refused(f"cannot write {target}: {exc.strerror or exc}") from None
     return summarise(target)
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve() or (b.exists() and os.path.samefile(a, b))
-    except OSError:
-        return False
 
 
 # -- restore -----------------------------------------------------------------------------------
@@ -156,10 +152,10 @@ def staged_restore(db_path: Path | None, source: Path) -> Iterator[StagedRestore
     from giftbalance.storage.schema import SCHEMA_HEAD, known_revisions
 
     target = _require_sqlite(db_path, "restore")
-    source = source.expanduser().absolute()
+    source = check_path(source).expanduser().absolute()
     if not source.is_file():
         raise Refused(f"no backup file at {source}")
-    if _same_file(source, target):
+    if same_file(source, target):
         raise Refused(f"{source} is the database itself; nothing to restore")
     target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     staged = private_temp(target)

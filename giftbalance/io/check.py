@@ -2,8 +2,9 @@
 
 On SQLite, first SQLite's own ``integrity_check`` and ``foreign_key_check``; then, on any
 database, every reference between rows, the ledger replayed through the one set of rules every
-writer obeys (:mod:`giftbalance.ledger.rules`), and the purchases' links to their spends. A
-restore runs the same check on the file before it is put in place.
+writer obeys (:mod:`giftbalance.ledger.rules`), the purchases' links to their spends, and the
+stored text (:mod:`giftbalance.io.text_check`). A restore runs the same check on the file
+before it is put in place.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from giftbalance.errors import Problem
+from giftbalance.io.text_check import text_problems
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -41,6 +43,7 @@ def session_problems(session: Session) -> list[Problem]:
         if any(p.table == DAMAGE for p in problems):
             return unique(problems)  # a damaged file: reading on could only mislead
     problems += ledger_problems(session)
+    problems += text_problems(session)  # stored text giftbalance would refuse if typed
     return unique(problems)
 
 

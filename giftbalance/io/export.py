@@ -6,7 +6,9 @@ Two containers carry the same records:
   "exported_at": ..., "settings": [...], "accounts": [...], "members": [...], "needs": [...],
   "entries": [...], "purchases": [...], "contacts": [...]}``;
 * ``csv``: a zip archive holding ``manifest.json`` (the same header fields) and one CSV file per
-  table (``accounts.csv``, ``entries.csv``, ...), for spreadsheets. An empty cell is NULL.
+  table (``accounts.csv``, ``entries.csv``, ...), for spreadsheets. An empty cell is NULL. Text
+  cells are spreadsheet-safe (:func:`~giftbalance.values.text.cell_out`) and read back through
+  :func:`~giftbalance.values.text.cell_in`.
 
 A record has one field per column of its table, named like the column, except the derived
 ``name_key`` columns. Money is text with the currency's exact digits (``"25.50"``,
@@ -31,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from giftbalance.errors import BadRows, InputError, Problem, Refused
 from giftbalance.io.ledger_csv import split_csv
+from giftbalance.io.text_check import MULTI_LINE_COLUMNS
 from giftbalance.values.money import (
     MoneyError,
     currency_digits,
@@ -38,7 +41,8 @@ from giftbalance.values.money import (
     parse_rate,
     parse_stored_money,
 )
-from giftbalance.values.text import unsafe_character
+from giftbalance.values.numbers import INT32_MAX, INT64_MAX, foreign_digit
+from giftbalance.values.text import cell_in, cell_out, unsafe_character
 from giftbalance.values.vocabulary import (
     CHANNELS,
     MATCH_STATUSES,
@@ -163,13 +167,27 @@ def to_json(document: Document) -> bytes:
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode()
 
 
+def _is_text(table: str, column: Column[Any]) -> bool:
+    """Whether ``column`` holds text (a name, a note), as opposed to money, a number or a date."""
+    from sqlalchemy import String
+
+    return isinstance(column.type, String) and (table, column.name) not in MONEY_COLUMNS
+
+
 def _csv_text(table: str, records: list[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    names = [c.name for c in columns(table)]
+    cols = columns(table)
+    names = [c.name for c in cols]
+    text = {c.name for c in cols if _is_text(table, c)}
     writer.writerow(names)
     for record in records:
-        writer.writerow(["" if record[n] is None else record[n] for n in names])
+        writer.writerow(
+            [
+                "" if record[n] is None else cell_out(record[n]) if n in text else record[n]
+                for n in names
+            ]
+        )
     return buffer.getvalue()
 
 
@@ -238,8 +256,10 @@ def read_export(data: bytes, source: str) -> ExportFile:
         return _read_zip(data, source)
     try:
         document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, ValueError) as exc:  # ValueError: an int of 4,300+ digits too
         raise InputError(f"{source} is not valid JSON ({exc})") from None
+    except RecursionError:  # "[[[[..." nested deeper than Python's stack
+        raise InputError(f"{source} is not an export: its JSON is nested too deeply") from None
     result = ExportFile(source, _check_header(document, source))
     for table in TABLES:
         rows = document.get(table, [])
@@ -261,6 +281,7 @@ def _read_zip(data: bytes, source: str) -> ExportFile:
         names = set(archive.namelist())
         if MANIFEST not in names:
             raise InputError(f"{source} is a zip but not a giftbalance export (no {MANIFEST})")
+        _check_unpacked_size(archive, source)
         result = ExportFile(source, _check_header(json.loads(archive.read(MANIFEST)), source))
         for table in TABLES:
             name = f"{table}.csv"
@@ -280,26 +301,55 @@ def _read_zip(data: bytes, source: str) -> ExportFile:
                     values = dict(zip(header, cells, strict=True))
                 records.append(Record(where, values, True))
             result.records[table] = records
-    except (zipfile.BadZipFile, UnicodeDecodeError, json.JSONDecodeError, KeyError) as exc:
-        raise InputError(f"{source} is a damaged export ({exc})") from None
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,  # a compression method zipfile does not have
+        UnicodeDecodeError,
+        json.JSONDecodeError,
+        KeyError,
+        RecursionError,
+        EOFError,
+        OSError,
+    ) as exc:
+        raise InputError(f"{source} is a damaged export ({type(exc).__name__}: {exc})") from None
     return result
+
+
+def _check_unpacked_size(archive: zipfile.ZipFile, source: str) -> None:
+    """Refuse a zip whose members unpack to more than an import may read (a zip bomb): the
+    sizes are the archive's own, and zipfile stops reading a member at its stated size."""
+    from giftbalance.io import inputs
+    from giftbalance.io.inputs import describe_limit
+
+    total = sum(info.file_size for info in archive.infolist())
+    if total > inputs.MAX_INPUT_BYTES:
+        raise InputError(
+            f"{source} unpacks to {total:,} bytes, over the import limit of {describe_limit()}"
+        )
 
 
 # -- checking -----------------------------------------------------------------------------------
 
-_INT = re.compile(r"-?\d{1,18}")
+_INT = re.compile(r"-?[0-9]{1,19}")
 
 
 class _Bad(Exception):
     pass
 
 
-_MULTI_LINE = frozenset({"note", "summary"})  # text columns that may hold line breaks and tabs
+def _shown(raw: object) -> str:
+    """A value of the file for a message: its repr, cut short so the message stays one line."""
+    try:
+        shown = repr(raw)
+    except ValueError:  # an int too long for Python to print
+        return "a number of more than 4,300 digits"
+    return shown if len(shown) <= 42 else shown[:38] + "...'"
 
 
 def _convert(table: str, column: Column[Any], raw: Any, currency: str | None, text: bool) -> Any:
     """One field of a record to its column's Python value; raises :class:`_Bad`."""
-    from sqlalchemy import Date, DateTime, Integer, String
+    from sqlalchemy import BigInteger, Date, DateTime, Integer, String
 
     if raw is None or (text and raw == "" and column.nullable):
         if not column.nullable:
@@ -309,39 +359,49 @@ def _convert(table: str, column: Column[Any], raw: Any, currency: str | None, te
         if currency is None:
             raise _Bad("has no valid currency beside it")
         if not isinstance(raw, str):
-            raise _Bad(f'must be text such as "25.50", not {raw!r}')
+            raise _Bad(f'must be text such as "25.50", not {_shown(raw)}')
         try:
             return parse_stored_money(raw, currency)
         except MoneyError as exc:
             raise _Bad(str(exc)) from None
     kind = column.type
     if isinstance(kind, Integer):
+        number: int | None = None
         if text and isinstance(raw, str) and _INT.fullmatch(raw):
-            return int(raw)
-        if isinstance(raw, int) and not isinstance(raw, bool):
-            return raw
-        raise _Bad(f"must be a whole number, not {raw!r}")
+            number = int(raw)
+        elif isinstance(raw, int) and not isinstance(raw, bool):
+            number = raw
+        if number is None:
+            hint = " (digits 0-9 only)" if isinstance(raw, str) and foreign_digit(raw) else ""
+            raise _Bad(f"must be a whole number, not {_shown(raw)}{hint}")
+        # What the column holds on every supported database (PostgreSQL's INTEGER is 32-bit).
+        limit = INT64_MAX if isinstance(kind, BigInteger) else INT32_MAX
+        if not -limit - 1 <= number <= limit:
+            raise _Bad(f"is too large for the database: {_shown(raw)} (at most {limit:,})")
+        return number
     if not isinstance(raw, str):
-        raise _Bad(f"must be text, not {raw!r}")
+        raise _Bad(f"must be text, not {_shown(raw)}")
     if isinstance(kind, DateTime):
         try:
             value = datetime.fromisoformat(raw)
         except ValueError:
-            raise _Bad(f"is not an ISO date and time: {raw!r}") from None
+            raise _Bad(f"is not an ISO date and time: {_shown(raw)}") from None
         if value.tzinfo is not None:
-            raise _Bad(f"must be a local time without a zone: {raw!r}")
+            raise _Bad(f"must be a local time without a zone: {_shown(raw)}")
         return value
     if isinstance(kind, Date):
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-            raise _Bad(f"is not an ISO date (YYYY-MM-DD): {raw!r}")
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+            raise _Bad(f"is not an ISO date (YYYY-MM-DD): {_shown(raw)}")
         try:
             return date.fromisoformat(raw)
         except ValueError:
-            raise _Bad(f"is not a date: {raw!r}") from None
+            raise _Bad(f"is not a date: {_shown(raw)}") from None
+    if text and isinstance(kind, String):
+        raw = cell_in(raw)
     length = getattr(kind, "length", None) if isinstance(kind, String) else None
     if length is not None and len(raw) > length:
         raise _Bad(f"is longer than {length} characters")
-    unsafe = unsafe_character(raw, note=column.name in _MULTI_LINE)
+    unsafe = unsafe_character(raw, note=column.name in MULTI_LINE_COLUMNS)
     if unsafe is not None:
         raise _Bad(f"has a control or text-direction character ({unsafe!r})")
     return raw
@@ -398,7 +458,9 @@ def check_export(export: ExportFile) -> tuple[dict[str, list[dict[str, Any]]], l
     Returns the rows to insert per table (entries in id order, without ``balance_after``) and
     every problem found, each naming its record.
     """
+    from giftbalance.household.needs import MAX_QUANTITY
     from giftbalance.ledger.accounts import name_key
+    from giftbalance.storage.settings import stored_problem
 
     checked = _Checked({table: [] for table in TABLES})
     seen: dict[str, set[Any]] = {table: set() for table in TABLES}
@@ -457,6 +519,17 @@ def check_export(export: ExportFile) -> tuple[dict[str, list[dict[str, Any]]], l
             if key in current:
                 bad(Problem(row["_where"], f"a second current member called {row['name']!r}"))
             current.add(key)
+    for row in checked.rows["settings"]:
+        why = stored_problem(row["key"], row["value"])
+        if (
+            why is None
+            and row["key"] == "default_account"
+            and row["value"]
+            and int(row["value"]) not in seen["accounts"]
+        ):
+            why = f"default_account {row['value']} names no record of accounts"
+        if why is not None:
+            bad(Problem(row["_where"], why))
     for row in checked.rows["needs"]:
         refers("needs", row, "member_id", "members")
         refers("needs", row, "account_id", "accounts")
@@ -464,6 +537,8 @@ def check_export(export: ExportFile) -> tuple[dict[str, list[dict[str, Any]]], l
         one_of(row, "status", NEED_STATUSES)
         if row["unit_price"] <= 0 or row["quantity"] <= 0:
             bad(Problem(row["_where"], "unit_price and quantity must be more than zero"))
+        elif row["quantity"] > MAX_QUANTITY:
+            bad(Problem(row["_where"], f"quantity is over the limit of {MAX_QUANTITY:,}"))
     _check_entries(checked, accounts)
     for row in checked.rows["order_items"]:
         refers("order_items", row, "account_id", "accounts")

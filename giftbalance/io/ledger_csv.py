@@ -17,6 +17,10 @@ running balance must stay at or above zero in that order.
 The import is all or nothing: every row is checked first, every bad row is reported with its
 line number and reason, and nothing is written while any row is bad. Good rows go in through
 :func:`giftbalance.ledger.append_in_order`, the ledger's bulk path.
+
+Text cells (account, note, giver) are read through :func:`~giftbalance.values.text.cell_in`,
+like every CSV import: a ``'`` that a spreadsheet-safe export put before ``=``, ``+``, ``-``
+or ``@`` is taken off.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from giftbalance.io.csvfiles import check_header
 from giftbalance.ledger.entries import check_redemption
 from giftbalance.values.dates import DateError, parse_date
 from giftbalance.values.money import MoneyError, parse_currency, parse_signed_money
-from giftbalance.values.text import note_text
+from giftbalance.values.text import cell_in, note_text
 from giftbalance.values.vocabulary import CSV_KINDS
 
 if TYPE_CHECKING:
@@ -184,7 +188,7 @@ class _Cells:
     def account(self, text: str) -> _Cell:
         found = self.accounts.get(text)
         if found is None:
-            found = self.accounts[text] = self._account(text.strip())
+            found = self.accounts[text] = self._account(cell_in(text.strip()))
         return found
 
     def _account(self, named: str) -> _Cell:
@@ -326,7 +330,7 @@ def check_rows(
         note, why_note = None, None
         if i_note is not None:
             try:
-                note = note_text(row[i_note])
+                note = note_text(cell_in(row[i_note].strip()))
             except InputError as exc:
                 why_note = str(exc)
         giver, expires, why_extras = (
@@ -376,7 +380,7 @@ def _extras(
     row: list[str], index: dict[str, int], kind: str | None, occurred: date | None, cells: _Cells
 ) -> tuple[str | None, date | None, str | None]:
     """The optional ``giver`` and ``expires_on`` cells of a row, and what is wrong with them."""
-    giver = row[index["giver"]].strip() or None if "giver" in index else None
+    giver = cell_in(row[index["giver"]].strip()) or None if "giver" in index else None
     text = row[index["expires_on"]].strip() if "expires_on" in index else ""
     reasons = []
     expires: date | None = None

@@ -5,6 +5,10 @@ order, any case, only ``name`` and ``price`` required, no other column allowed. 
 all-or-nothing: every row is checked, and one bad row means nothing is written; the refusal
 names every bad row by its line in the file. Export writes the same columns, so an exported
 file imports back to the same needs.
+
+Text cells are written spreadsheet-safe (:func:`~giftbalance.values.text.cell_out`: a name
+``=SUM(1,1)`` is written ``'=SUM(1,1)``) and read back through
+:func:`~giftbalance.values.text.cell_in`, which takes exactly that quote off again.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from giftbalance.storage.models import Need
 from giftbalance.values import recurrence
 from giftbalance.values.dates import DateError, parse_date
 from giftbalance.values.money import CURRENCY_DIGITS, Money, MoneyError, format_money, parse_money
+from giftbalance.values.numbers import parse_whole
+from giftbalance.values.text import cell_in, cell_out
 
 HEADER = (
     "name",
@@ -43,6 +49,8 @@ HEADER = (
     "note",
 )
 REQUIRED = ("name", "price")
+#: The columns of people's text (the others are a price, a quantity and a date).
+TEXT_COLUMNS = frozenset(HEADER) - {"price", "quantity", "need_by"}
 _CODE = re.compile(r"\b([A-Za-z]{3})\b")
 
 
@@ -83,7 +91,10 @@ def read_rows(data: bytes) -> list[Row]:
             start, ended = ended + 1, reader.line_num
             if not any(cell.strip() for cell in cells):
                 continue
-            values = dict(zip(columns, (cell.strip() for cell in cells), strict=False))
+            values = {
+                column: cell_in(cell.strip()) if column in TEXT_COLUMNS else cell.strip()
+                for column, cell in zip(columns, cells, strict=False)
+            }
             rows.append(Row(start, values, max(0, len(cells) - len(columns))))
     except csv.Error as exc:
         raise InputError(f"line {reader.line_num}: not valid CSV ({exc})") from None
@@ -156,9 +167,8 @@ def _row_need(session: Session, row: Row, default: Callable[[], str]) -> Need:
 
 
 def _whole(text: str) -> int:
-    if not re.fullmatch(r"\d+", text.strip()):
-        raise InputError(f"not a whole number: {text!r}")
-    return int(text)
+    # Its range is the need's rule (needs.check_quantity), which words the refusal.
+    return parse_whole(text, "quantity", minimum=0)
 
 
 def import_needs(
@@ -226,7 +236,7 @@ def _rule_from(need: NeedData, due: date | None) -> str:
 
 
 def write_csv(views: Iterable[needs.NeedView], default_currency: str | None) -> str:
-    """The needs as CSV text with :data:`HEADER`.
+    """The needs as CSV text with :data:`HEADER`, text cells spreadsheet-safe (``cell_out``).
 
     Prices are bare numbers (``25.50``) in the need's currency; a need pinned to no account
     whose currency is not ``default_currency`` gets its code (``25.50 EUR``) so it imports
@@ -243,17 +253,17 @@ def write_csv(views: Iterable[needs.NeedView], default_currency: str | None) -> 
         due = view.due
         writer.writerow(
             [
-                need.name,
+                cell_out(need.name),
                 format_money(price, code=coded),
                 need.quantity,
-                need.priority,
+                cell_out(need.priority),
                 due.isoformat() if due else "",
-                view.member or "",
-                _rule_from(need, due),
-                view.account or "",
-                need.store or "",
-                need.url or "",
-                need.note or "",
+                cell_out(view.member or ""),
+                cell_out(_rule_from(need, due)),
+                cell_out(view.account or ""),
+                cell_out(need.store or ""),
+                cell_out(need.url or ""),
+                cell_out(need.note or ""),
             ]
         )
     return out.getvalue()

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from giftbalance.errors import InputError, Refused
 from giftbalance.storage.files import write_atomically
+from giftbalance.values.numbers import digit_hint
 
 #: Present when the machine was booted with systemd (sd_booted(3)); tests point it elsewhere.
 RUN_SYSTEMD = Path("/run/systemd/system")
@@ -69,9 +70,9 @@ JOBS = (
 
 def parse_time(text: str) -> time:
     """``08:00`` as a time; raises :class:`InputError` otherwise."""
-    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", text)
+    match = re.fullmatch(r"\s*([0-9]{1,2}):([0-9]{2})\s*", text)
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise InputError(f"--at takes a time of day like 08:00, not {text!r}")
+        raise InputError(f"--at takes a time of day like 08:00, not {text!r}{digit_hint(text)}")
     return time(int(match.group(1)), int(match.group(2)))
 
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from giftbalance.errors import InputError, NotFound, Refused
+from giftbalance.errors import DatabaseError, InputError, NotFound, Refused
 from giftbalance.ledger.entries import balance
 from giftbalance.ledger.reading import NO_ACCOUNT_HELP as NO_ACCOUNT_HELP
 from giftbalance.ledger.reading import name_key as name_key
@@ -57,6 +57,11 @@ def default_account(session: Session) -> Account | None:
     value = settings.get(session, "default_account")
     if not value:
         return None
+    if settings.stored_problem("default_account", value) is not None:
+        raise DatabaseError(
+            f"the default_account setting holds {value[:40]!r}, not an account id; set it "
+            "again with: giftbalance config set default_account NAME"
+        )
     return session.get(Account, int(value))
 
 

@@ -11,12 +11,12 @@ import re
 from pathlib import Path
 
 from giftbalance.errors import GiftbalanceError, InputError
-from giftbalance.storage.paths import config_dir
+from giftbalance.storage.paths import CODE_KEY_FILE, config_dir
 
 # hashlib, hmac, secrets and the file helpers are imported by the functions that use them:
 # ``giftbalance log`` masks codes (:func:`mask`) and should not pay for loading OpenSSL.
 
-KEY_FILE = "code.key"
+KEY_FILE = CODE_KEY_FILE
 _MIN_LEN, _MAX_LEN = 6, 64
 _KEY_BYTES = 32
 

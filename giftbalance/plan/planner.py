@@ -1,14 +1,16 @@
 """The spend-down planner: accounts and needs in, a weekly plan of orders out.
 
 Pure: plain frozen records in, a :class:`Plan` out; no database, no click. The CLI and the weekly
-report load the data, call :func:`make_plan` and render the result (:func:`plan_to_dict` is the
+report load the data, call :func:`make_plan` and render the result (:func:`giftbalance.render.plan_json.plan_to_dict` is the
 ``--json`` form). The contract users rely on is written out in docs/plan.md.
 
-Per account the plan is made in three steps:
+The plan is made in three steps:
 
-1. *Selection* (:func:`select_units`): for each priority in turn, spend as much of what is left of
-   the budget as possible, exactly (a subset sum over minor units with bounded quantities), with a
-   deterministic preference for earlier need-by dates, then older needs.
+1. *Selection*: for each priority in turn, spend as much as possible, exactly, over all accounts of
+   a currency together. An account whose money can pay for any of its units alone keeps one
+   bounded subset sum per priority (:func:`select_units`, a bitset over minor units); accounts
+   that compete for units, or money that expires before some units' weeks, are selected together
+   (:mod:`giftbalance.plan.joint`). Ties go to earlier need-by dates, then older needs.
 2. *Schedule*: each selected unit goes into the earliest week it can, in order of need-by date,
    then priority, then age, within the weekly cap and never before its occurrence's week.
 3. *Remainder*: an e-gift card for what is left, and the expiring money that still goes unused.
@@ -16,21 +18,18 @@ Per account the plan is made in three steps:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from math import isqrt
 from types import MappingProxyType
-from typing import Any
 
 from giftbalance.household.advice import checkout_reminders
-from giftbalance.values.dates import iso
-from giftbalance.values.money import Money, data_money, tax_on
+from giftbalance.plan.joint import JointAccount, JointUnit, select_jointly
+from giftbalance.plan.subsetsum import PlanError, select_units
+from giftbalance.values.money import Money, tax_on
 from giftbalance.values.recurrence import occurrences
 from giftbalance.values.vocabulary import PRIORITIES
-
-#: Need priorities, most important first (the same values as ``giftbalance.models.PRIORITIES``).
 
 #: Reasons a need (or some of its units) did not make it into the plan.
 COSTS_MORE_THAN_CAP = "costs more than the weekly cap"
@@ -43,13 +42,9 @@ PINNED_ELSEWHERE = "pinned to another account"
 OTHER_CURRENCY = "priced in {need}; the account is in {account}"
 OTHER_STORE = "to be bought at {store}"
 
-# Memory the exact selection may hold in reachable-sum bitsets (bits): 128 MiB.
-_STATE_BITS = 1 << 30
-
-
-class PlanError(ValueError):
-    """Input the planner cannot plan with (an unknown priority, a negative amount, ...)."""
-
+#: With a weekly cap the joint selection is one of several heuristic candidates: the exact solver
+#: gets this much work per priority (CP-SAT's deterministic seconds), not its full limit.
+CAPPED_SOLVER_LIMIT = 0.2
 
 # --------------------------------------------------------------------------------------------
 # Input records
@@ -222,6 +217,10 @@ class AccountPlan:
     #: What the selection could spend: the balance that does not expire before the first week,
     #: and with a weekly cap at most ``cap * weeks``.
     budget: int = 0
+    #: Whether the spend per priority of this account's group is proven the best possible. False
+    #: when the exact solver stopped at its limit, and with a weekly cap when packing into weeks
+    #: dropped selected units or the accounts could not be shown optimal together.
+    proven_optimal: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,100 +230,6 @@ class Plan:
     start: date
     weeks: int
     accounts: tuple[AccountPlan, ...]
-
-
-# --------------------------------------------------------------------------------------------
-# Exact selection
-# --------------------------------------------------------------------------------------------
-
-
-def _with_item(reach: int, cost: int, quantity: int, mask: int) -> int:
-    """The sums of ``reach`` (a bitset) plus 0..``quantity`` units of ``cost``, up to ``mask``."""
-    part = 1
-    while quantity > 0:
-        take = min(part, quantity)
-        reach = (reach | (reach << (take * cost))) & mask
-        quantity -= take
-        part *= 2
-    return reach
-
-
-def select_units(items: Sequence[tuple[int, int]], budget: int) -> tuple[int, tuple[int, ...]]:
-    """Spend as much of ``budget`` as possible on ``items``, exactly.
-
-    ``items`` are ``(unit_cost, quantity)`` pairs in order of preference. Returns the best total
-    (the largest sum of ``units * unit_cost`` that is at most ``budget``) and the units of each
-    item. Of all selections with the best total it returns the one that, taking the items in
-    order, gives each as many units as the best total still allows (the lexicographically
-    largest unit vector). Free units (cost 0) are always taken.
-
-    A bounded subset sum over a bitset of reachable sums held in one Python int; the bitsets of
-    the suffixes ``items[j:]`` are kept at checkpoints and recomputed a block at a time while the
-    choice is read off from the front. Raises :class:`PlanError` for negative inputs.
-    """
-    if budget < 0 or any(cost < 0 or quantity < 0 for cost, quantity in items):
-        raise PlanError("costs, quantities and the budget must not be negative")
-    usable = [quantity if cost == 0 else min(quantity, budget // cost) for cost, quantity in items]
-    everything = sum(cost * units for (cost, _), units in zip(items, usable, strict=True))
-    if everything <= budget:
-        return everything, tuple(usable)
-
-    units = [0] * len(items)
-    live = [i for i, (cost, _) in enumerate(items) if cost > 0 and usable[i] > 0]
-    for i, (cost, _) in enumerate(items):
-        if cost == 0:
-            units[i] = usable[i]
-    count = len(live)
-    mask = (1 << (budget + 1)) - 1
-    room = max(8, _STATE_BITS // (budget + 1))
-    stride = max(1, isqrt(count), -(-count // max(1, room // 2)))
-    cache_blocks = stride <= room // 2
-
-    def grow(reach: int, j: int) -> int:
-        i = live[j]
-        return _with_item(reach, items[i][0], usable[i], mask)
-
-    # checkpoints[j]: the sums reachable with live[j:].
-    checkpoints = {count: 1}
-    reach = 1
-    for j in range(count - 1, -1, -1):
-        reach = grow(reach, j)
-        if j % stride == 0:
-            checkpoints[j] = reach
-    best = reach.bit_length() - 1
-
-    target = best
-    block: dict[int, int] = {}
-    block_end = -1
-    for j in range(count):
-        if target == 0:
-            break
-        after = j + 1
-        if after in checkpoints:
-            suffix = checkpoints[after]
-        else:
-            floor = after // stride * stride
-            end = min(count, floor + stride)
-            if cache_blocks:
-                if end != block_end:
-                    block, reach = {}, checkpoints[end]
-                    for k in range(end - 1, floor, -1):
-                        reach = grow(reach, k)
-                        block[k] = reach
-                    block_end = end
-                suffix = block[after]
-            else:
-                suffix = checkpoints[end]
-                for k in range(end - 1, j, -1):
-                    suffix = grow(suffix, k)
-        i = live[j]
-        cost = items[i][0]
-        take = min(usable[i], target // cost)
-        while take and not (suffix >> (target - take * cost)) & 1:
-            take -= 1
-        units[i] = take
-        target -= take * cost
-    return best, tuple(units)
 
 
 # --------------------------------------------------------------------------------------------
@@ -350,9 +255,6 @@ class _Slot:
     preference: _Preference = field(init=False)
     #: Schedule order: need-by date, then priority, then age.
     schedule_order: _ScheduleOrder = field(init=False)
-    #: The account (index in processing order) that last tried it, and what it could not plan.
-    tried_by: int = -1
-    misses: list[tuple[str, int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         undated, by = self.need_by is None, self.need_by or date.min
@@ -373,6 +275,27 @@ class _Item:
 
 
 @dataclass(slots=True)
+class _Account:
+    """One account being planned: what it may buy, its money per week, what it could not plan."""
+
+    index: int
+    account: PlanAccount
+    lots: list[tuple[int, date]]
+    funds: _Funds
+    #: What the selection may spend: the money alive in the first week, within ``cap * weeks``.
+    budget: int
+    #: What limits it, for the reasons: ``"balance"`` or ``"room under the weekly cap"``.
+    limit: str
+    items: list[_Item]
+    #: Per week ``k``: the most the units released in week ``k`` or later may cost together.
+    limits: tuple[int, ...]
+    proven: bool = True
+    misses: list[tuple[_Slot, str, int]] = field(default_factory=list)
+    #: The schedule: (week, item, units).
+    placed: list[tuple[int, _Item, int]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class _Work:
     """One account's plan before the unplanned needs of every account are known."""
 
@@ -384,6 +307,7 @@ class _Work:
     late: tuple[PlanLine, ...]
     expiring_unused: tuple[ExpiryShortfall, ...]
     spent_by_priority: Mapping[str, int]
+    proven: bool
     unplanned: list[tuple[_Slot, str, int]] = field(default_factory=list)
 
 
@@ -650,20 +574,15 @@ def _least_served(served: Mapping[str, int]) -> str | None:
     return min(served, key=lambda name: (served[name], name.casefold(), name))
 
 
-def _plan_account(
-    index: int,
-    account: PlanAccount,
-    slots: list[_Slot],
-    options: PlanOptions,
-    served: dict[str, int],
-) -> _Work:
+def _account_state(
+    index: int, account: PlanAccount, slots: list[_Slot], options: PlanOptions
+) -> _Account:
     lots = _lots(account)
     funds = _Funds(account, options, lots)
     cap = options.weekly_cap
     budget, limit = funds.alive[0], "balance"
     if cap is not None and cap * options.weeks < budget:
         budget, limit = cap * options.weeks, "room under the weekly cap"
-
     items: list[_Item] = []
     taxes: dict[int, int] = {}
     for slot in slots:
@@ -672,13 +591,284 @@ def _plan_account(
             if price not in taxes:
                 taxes[price] = tax_on(Money(price, account.currency), account.tax_rate).minor
             items.append(_Item(slot, price + taxes[price], taxes[price]))
-    misses = _select(items, budget, cap, limit)
-    placed = _schedule(items, funds, misses)
-    for item in items:
-        item.slot.tried_by = index
-        item.slot.misses = misses.get(id(item.slot), [])
+    return _Account(index, account, lots, funds, budget, limit, items, _limits(funds, cap))
 
-    orders = _orders(account, funds, placed)
+
+def _limits(funds: _Funds, cap: int | None) -> tuple[int, ...]:
+    """Per week ``k``: the most the orders of week ``k`` and later can spend together. Without a
+    cap, the money alive in week ``k``. With one, the weeks before any later week ``j`` hold at
+    most ``cap`` each, and from ``j`` on only the money alive in week ``j`` can pay."""
+    weeks = len(funds.alive)
+    if cap is None:
+        return tuple(funds.alive)
+    limits = [0] * weeks
+    best = None
+    for week in range(weeks - 1, -1, -1):
+        # best: the least over j >= week of cap * (j - week) + alive[j], built from the end.
+        best = funds.alive[week] if best is None else min(funds.alive[week], best + cap)
+        limits[week] = min(best, cap * (weeks - week))
+    return tuple(limits)
+
+
+def _groups(states: list[_Account]) -> list[list[_Account]]:
+    """The accounts that compete for some unit, together (in account order); the rest alone."""
+    parent = list(range(len(states)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[int, int] = {}
+    for state in states:
+        for item in state.items:
+            other = first.setdefault(id(item.slot), state.index)
+            parent[root(state.index)] = root(other)
+    groups: dict[int, list[_Account]] = {}
+    for state in states:
+        groups.setdefault(root(state.index), []).append(state)
+    return list(groups.values())
+
+
+def _one_pot(state: _Account) -> bool:
+    """Whether all of the account's money can pay for any of its units: then the selection is
+    one subset sum per priority (expiring money that lasts past every unit's week is no limit)."""
+    alive = state.funds.alive
+    return all(alive[item.slot.release] == alive[0] for item in state.items)
+
+
+def _select_alone(state: _Account, cap: int | None) -> None:
+    misses = _select(state.items, state.budget, cap, state.limit)
+    for item in state.items:
+        for reason, units in misses.get(id(item.slot), []):
+            state.misses.append((item.slot, reason, units))
+
+
+def _schedule_state(state: _Account) -> None:
+    """Place the account's selected units into weeks; units no week can take are misses, and
+    a plan that drops selected units is not proven optimal."""
+    misses: dict[int, list[tuple[str, int]]] = {}
+    state.placed = _schedule(state.items, state.funds, misses)
+    for item in state.items:
+        for reason, units in misses.get(id(item.slot), []):
+            state.misses.append((item.slot, reason, units))
+            state.proven = False
+
+
+def _plan_capped(group: list[_Account], cap: int) -> None:
+    """With a weekly cap, packing into weeks is a heuristic: plan the group three ways and keep
+    the one that spends the most per priority (the first of equals): together (the joint
+    selection within what each week's money and the cap allow from each week on, the solver with
+    a short limit), one account after the other (each taking its exact best of what the ones
+    before it left, as before the joint plan), and week by week (:func:`_fill_weeks`)."""
+    slots = {id(item.slot): item.slot for state in group for item in state.items}
+    remaining = {key: slot.remaining for key, slot in slots.items()}
+
+    def reset() -> None:
+        for key, slot in slots.items():
+            slot.remaining = remaining[key]
+        for state in group:
+            state.funds.spend = [0] * len(state.funds.spend)
+            state.misses, state.placed, state.proven = [], [], True
+            for item in state.items:
+                item.selected = 0
+
+    def spend() -> tuple[int, ...]:
+        total = dict.fromkeys(PRIORITIES, 0)
+        for state in group:
+            for _, item, units in state.placed:
+                total[item.slot.need.priority] += units * item.cost
+        return tuple(total[level] for level in PRIORITIES)
+
+    def together() -> None:
+        _select_together(group, cap, solver_limit=CAPPED_SOLVER_LIMIT)
+        for state in group:
+            _schedule_state(state)
+
+    def in_turn() -> None:
+        _select_in_turn(group, cap)
+
+    def weekly() -> None:
+        _fill_weeks(group, cap)
+
+    # The first of the best wins: together, in turn (for one account, as it always was), weekly.
+    candidates = [in_turn, weekly] if len(group) == 1 else [together, in_turn, weekly]
+    best: Callable[[], None] | None = None
+    best_spend: tuple[int, ...] = ()
+    for candidate in candidates:
+        reset()
+        candidate()
+        if best is None or spend() > best_spend:
+            best, best_spend = candidate, spend()
+    if best is not None and best is not candidates[-1]:
+        reset()
+        best()
+
+
+def _fill_weeks(group: list[_Account], cap: int) -> None:
+    """Priority by priority, week by week, each account in turn fills what is left of the week
+    (under the cap, with money alive then) as fully as it can, exactly, from the units of that
+    priority due by then; a unit none could place is reported as not planned."""
+    weeks = len(group[0].funds.spend)
+    placed: dict[int, dict[int, tuple[_Item, int]]] = {state.index: {} for state in group}
+    for level in PRIORITIES:
+        for week in range(weeks):
+            for state in group:
+                funds = state.funds
+                room = min(cap - funds.spend[week], funds.payable(week))
+                live = sorted(
+                    (
+                        item
+                        for item in state.items
+                        if item.slot.need.priority == level
+                        and item.slot.remaining
+                        and item.slot.release <= week
+                        and item.cost <= room
+                    ),
+                    key=lambda item: item.slot.preference,
+                )
+                if room <= 0 or not live:
+                    continue
+                _, units = select_units([(i.cost, i.slot.remaining) for i in live], room)
+                for item, count in zip(live, units, strict=True):
+                    if count:
+                        state.placed.append((week, item, count))
+                        item.slot.remaining -= count
+                        funds.spend[week] += count * item.cost
+                        _, before = placed[state.index].get(id(item.slot), (item, 0))
+                        placed[state.index][id(item.slot)] = (item, before + count)
+    offers: dict[int, list[tuple[_Account, _Item]]] = {}
+    for state in group:
+        for item in state.items:
+            item.selected = placed[state.index].get(id(item.slot), (item, 0))[1]
+            offers.setdefault(id(item.slot), []).append((state, item))
+            state.proven = False
+    for options in offers.values():
+        slot = options[0][1].slot
+        if slot.remaining:
+            if all(item.cost > cap for _, item in options):
+                reason = COSTS_MORE_THAN_CAP
+            elif all(item.cost > state.budget for state, item in options):
+                reason = COSTS_MORE_THAN_BALANCE
+            else:
+                reason = NO_ROOM_IN_WEEKS
+            options[-1][0].misses.append((slot, reason, slot.remaining))
+
+
+def _select_in_turn(group: list[_Account], cap: int) -> None:
+    """The plan made one account after the other (as before the joint plan): each selects
+    exactly from what the ones before it left and schedules it; a need none planned is listed
+    under the last that tried, with that account's reason."""
+    last: dict[int, tuple[_Account, list[tuple[str, int]]]] = {}
+    for state in group:
+        live = [item for item in state.items if item.slot.remaining]
+        misses = _select(live, state.budget, cap, state.limit)
+        placed = _schedule(live, state.funds, misses)
+        state.placed = placed
+        for item in live:
+            last[id(item.slot)] = (state, misses.get(id(item.slot), []))
+    for key, (state, found) in last.items():
+        slot = next(item.slot for item in state.items if id(item.slot) == key)
+        state.misses.extend((slot, reason, units) for reason, units in found)
+    # One account planned alone is optimal when nothing it selected is dropped (its selection is
+    # exact within its budget); accounts planned in turn are not shown optimal.
+    dropped = any(
+        reason in (NO_ROOM_IN_WEEKS, MONEY_EXPIRES) for s in group for _, reason, _ in s.misses
+    )
+    for state in group:
+        state.proven = len(group) == 1 and not dropped
+
+
+def _select_together(
+    group: list[_Account], cap: int | None, *, solver_limit: float | None = None
+) -> None:
+    """The exact joint selection (:mod:`giftbalance.plan.joint`) for accounts that compete for
+    units, or for one account whose expiring money can pay for only some of its units."""
+    by_id = {id(item.slot): item.slot for state in group for item in state.items}
+    slots = sorted(by_id.values(), key=lambda s: (PRIORITIES.index(s.need.priority), s.preference))
+    index = {id(slot): u for u, slot in enumerate(slots)}
+    units = [
+        JointUnit(slot.remaining, PRIORITIES.index(slot.need.priority), slot.release)
+        for slot in slots
+    ]
+    accounts = [
+        JointAccount(
+            {index[id(i.slot)]: i.cost for i in state.items if cap is None or i.cost <= cap},
+            state.limits,
+        )
+        for state in group
+    ]
+    selection = select_jointly(units, accounts, solver_limit=solver_limit)
+    offers: dict[int, list[tuple[_Account, _Item]]] = {}
+    for a, state in enumerate(group):
+        state.proven = selection.proven
+        for item in state.items:
+            item.selected = selection.units.get((index[id(item.slot)], a), 0)
+            offers.setdefault(id(item.slot), []).append((state, item))
+    lefts = {state.index: _left_by_level(state) for state in group}
+    for slot in slots:
+        missing = slot.remaining - sum(item.selected for _, item in offers[id(slot)])
+        if missing:
+            reason = _joint_reason(slot, offers[id(slot)], cap, lefts)
+            # Listed once, under the last account that could have bought it.
+            offers[id(slot)][-1][0].misses.append((slot, reason, missing))
+
+
+def _left_by_level(state: _Account) -> list[list[int]]:
+    """``[level][week]``: what the account has left for a unit of that week once the selected
+    units of the higher priorities are paid (the least over the weeks up to it)."""
+    weeks = len(state.limits)
+    spend = [[0] * weeks for _ in PRIORITIES]
+    for item in state.items:
+        if item.selected:
+            spend[PRIORITIES.index(item.slot.need.priority)][item.slot.release] += (
+                item.selected * item.cost
+            )
+    result = []
+    higher = [0] * weeks
+    for level in range(len(PRIORITIES)):
+        suffix, left = 0, []
+        for week in range(weeks - 1, -1, -1):
+            suffix += higher[week]
+            left.append(state.limits[week] - suffix)
+        left.reverse()
+        for week in range(1, weeks):
+            left[week] = min(left[week], left[week - 1])
+        result.append(left)
+        higher = [h + s for h, s in zip(higher, spend[level], strict=True)]
+    return result
+
+
+def _joint_reason(
+    slot: _Slot,
+    offers: list[tuple[_Account, _Item]],
+    cap: int | None,
+    lefts: Mapping[int, list[list[int]]],
+) -> str:
+    """Why units of ``slot`` that every account in ``offers`` could have bought are not in
+    the selection: the reason holds for each of those accounts."""
+    week, level = slot.release, PRIORITIES.index(slot.need.priority)
+    if cap is not None and all(item.cost > cap for _, item in offers):
+        return COSTS_MORE_THAN_CAP
+    if all(item.cost > state.budget for state, item in offers):
+        return COSTS_MORE_THAN_BALANCE
+    if all(item.cost > state.limits[week] for state, item in offers):
+        if any(item.cost <= state.funds.alive[week] for state, item in offers):
+            return NO_ROOM_IN_WEEKS
+        return MONEY_EXPIRES
+    limit = (
+        "balance" if any(state.limit == "balance" for state, _ in offers) else offers[0][0].limit
+    )
+    if all(item.cost > lefts[state.index][level][week] for state, item in offers):
+        return USED_BY_HIGHER.format(limit=limit)
+    return USED_BY_SAME.format(limit=limit)
+
+
+def _finish(state: _Account, options: PlanOptions, served: dict[str, int]) -> _Work:
+    """The orders of the scheduled units, then the gift card and what expires unused."""
+    account, funds = state.account, state.funds
+    orders = _orders(account, funds, state.placed)
     for order in orders:
         for line in order.lines:
             if line.for_member in served:
@@ -715,13 +905,15 @@ def _plan_account(
             spent[line.priority] += line.total
     return _Work(
         account=account,
-        budget=budget,
+        budget=state.budget,
         orders=tuple(chained),
         gift_card=card,
         leftover=leftover,
         late=tuple(line for order in chained for line in order.lines if line.late),
-        expiring_unused=tuple(_shortfalls(funds, lots, horizon_end)),
+        expiring_unused=tuple(_shortfalls(funds, state.lots, horizon_end)),
         spent_by_priority=MappingProxyType(spent),
+        proven=state.proven,
+        unplanned=list(state.misses),
     )
 
 
@@ -748,9 +940,13 @@ def make_plan(
 ) -> Plan:
     """Plan weekly orders that spend each account's balance on the household's needs.
 
-    Accounts are planned one after the other, those with money expiring soonest first, then by
-    name; a unit of a need (or of an occurrence of a recurring need) is planned on at most one
-    account. The result does not depend on the order of ``accounts`` or ``needs``. Raises
+    The selection is exact: per currency, the accounts that may buy the same units are planned
+    together, for the most spend on ``must`` needs over all of them, then (keeping that) on
+    ``high``, ``normal`` and ``low`` (:mod:`giftbalance.plan.joint`); an account whose money can
+    pay for any of its units alone keeps the one subset sum per priority (:func:`select_units`).
+    Accounts are listed, and take ties, in order: money expiring soonest first, then by name. A
+    unit of a need (or of an occurrence of a recurring need) is planned on at most one account.
+    The result does not depend on the order of ``accounts`` or ``needs``. Raises
     :class:`PlanError` for unusable input (unknown priority, negative amounts, a repeated id),
     ``giftbalance.money.MoneyError`` for an unknown currency and
     ``giftbalance.recurrence.RuleError`` (via dateutil) for a broken rule.
@@ -758,14 +954,22 @@ def make_plan(
     _check(accounts, needs, options)
     slots = _expand(needs, options)
     ordered = sorted(accounts, key=_account_order)
-    served = {member: options.member_use.get(member, 0) for member in options.members}
-    works = [
-        _plan_account(index, account, slots, options, served)
-        for index, account in enumerate(ordered)
+    states = [
+        _account_state(index, account, slots, options) for index, account in enumerate(ordered)
     ]
-    for slot in slots:
-        if slot.remaining and slot.tried_by >= 0:
-            works[slot.tried_by].unplanned.extend((slot, r, n) for r, n in slot.misses)
+    cap = options.weekly_cap
+    for group in _groups(states):
+        if len(group) == 1 and _one_pot(group[0]):
+            _select_alone(group[0], cap)
+        elif cap is None:
+            _select_together(group, cap)
+        else:
+            _plan_capped(group, cap)
+            continue
+        for state in group:
+            _schedule_state(state)
+    served = {member: options.member_use.get(member, 0) for member in options.members}
+    works = [_finish(state, options, served) for state in states]
     if len(works) == 1:
         # A one-account plan also says why the needs it cannot take are not in it.
         only = works[0]
@@ -790,88 +994,8 @@ def make_plan(
                 expiring_unused=w.expiring_unused,
                 spent_by_priority=w.spent_by_priority,
                 budget=w.budget,
+                proven_optimal=w.proven,
             )
             for w in works
         ),
     )
-
-
-# --------------------------------------------------------------------------------------------
-# JSON
-# --------------------------------------------------------------------------------------------
-
-
-def unplanned_to_dict(item: Unplanned) -> dict[str, Any]:
-    """A need that did not fit, in the ``--json`` shape."""
-    return {
-        "need_id": item.need_id,
-        "name": item.name,
-        "reason": item.reason,
-        "units": item.units,
-        "occurrences": [day.isoformat() for day in item.occurrences],
-    }
-
-
-def line_to_dict(line: PlanLine, currency: str) -> dict[str, Any]:
-    """One order line in the ``--json`` shape (money as strings with the currency's digits)."""
-    return {
-        "need_id": line.need_id,
-        "name": line.name,
-        "for": line.for_member,
-        "units": line.units,
-        "unit_price": data_money(line.unit_price, currency),
-        "tax": data_money(line.tax, currency),
-        "total": data_money(line.total, currency),
-        "need_by": iso(line.need_by),
-        "late": line.late,
-        "priority": line.priority,
-        "occurrence": iso(line.occurrence),
-        "week": line.week.isoformat(),
-    }
-
-
-def _account_dict(plan: AccountPlan) -> dict[str, Any]:
-    cur = plan.currency
-    card = plan.gift_card
-    return {
-        "account_id": plan.account_id,
-        "account": plan.account,
-        "currency": cur,
-        "balance": data_money(plan.balance, cur),
-        "budget": data_money(plan.budget, cur),
-        "orders": [
-            {
-                "week": order.week.isoformat(),
-                "lines": [line_to_dict(line, cur) for line in order.lines],
-                "total": data_money(order.total, cur),
-                "balance_after": data_money(order.balance_after, cur),
-                "reminders": list(order.reminders),
-            }
-            for order in plan.orders
-        ],
-        "gift_card": None
-        if card is None
-        else {
-            "amount": data_money(card.amount, cur),
-            "for": card.for_member,
-            "week": card.week.isoformat(),
-        },
-        "leftover": data_money(plan.leftover, cur),
-        "unplanned": [unplanned_to_dict(u) for u in plan.unplanned],
-        "late": [line_to_dict(line, cur) for line in plan.late],
-        "expiring_unused": [
-            {"amount": data_money(s.amount, cur), "expires_on": s.expires_on.isoformat()}
-            for s in plan.expiring_unused
-        ],
-        "spent_by_priority": {p: data_money(plan.spent_by_priority[p], cur) for p in PRIORITIES},
-    }
-
-
-def plan_to_dict(plan: Plan) -> dict[str, Any]:
-    """The ``giftbalance plan --json`` document: money as strings with the currency's digits,
-    dates as ISO text, ids as ints (shape in docs/json.md)."""
-    return {
-        "start": plan.start.isoformat(),
-        "weeks": plan.weeks,
-        "accounts": [_account_dict(account) for account in plan.accounts],
-    }

@@ -60,6 +60,8 @@ def account_text(account: AccountPlan) -> list[str]:
             f"(week of {account.gift_card.week}); it turns the rest of the balance into value that can be passed on."
         )
     out.append(f"Leftover: {show_money(account.leftover, cur)}")
+    if not account.proven_optimal:
+        out.append("Not proven optimal: the best plan found, not shown to be the best possible.")
     for shortfall in account.expiring_unused:
         out.append(f"Expires unused: {show_money(shortfall.amount, cur)} on {shortfall.expires_on}")
     if account.unplanned:

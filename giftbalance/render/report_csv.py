@@ -4,6 +4,10 @@ One file, one header, every section's rows in it (long format), so it loads as o
 spreadsheet or ``pandas.read_csv`` and can be filtered by ``section``. Columns a section does
 not use are empty. Money is plain text with the currency's digits (``25.50``, no grouping)
 beside a ``currency`` column; dates are ISO. The layout is documented in docs/report.md.
+
+The file is meant for spreadsheets, so its text columns (names, members, accounts, details) go
+through :func:`~giftbalance.values.text.cell_out`: a need named ``=SUM(1,1)`` is written
+``'=SUM(1,1)`` and shows as text instead of running. Amounts stay numbers (``-12.34``).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from giftbalance.values.money import data_money
+from giftbalance.values.text import cell_out
 
 if TYPE_CHECKING:
     from giftbalance.report.weekly import AccountReport, Report
@@ -32,6 +37,10 @@ COLUMNS = (
     "balance",
     "detail",
 )
+
+#: The columns that hold text (people's names and notes among it); the others hold numbers,
+#: dates and ids the report computes.
+TEXT_COLUMNS = frozenset({"section", "account", "currency", "name", "for", "detail"})
 
 Row = dict[str, str]
 
@@ -175,9 +184,13 @@ def report_rows(report: Report) -> list[Row]:
 
 
 def report_csv(report: Report) -> str:
-    """The report as CSV text (RFC 4180: CRLF line ends, quoting where needed)."""
+    """The report as CSV text (RFC 4180: CRLF line ends, quoting where needed), its text cells
+    safe to open in a spreadsheet (:data:`TEXT_COLUMNS`)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, restval="", lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(report_rows(report))
+    writer.writerows(
+        {key: cell_out(value) if key in TEXT_COLUMNS else value for key, value in row.items()}
+        for row in report_rows(report)
+    )
     return buffer.getvalue()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from giftbalance.plan.planner import line_to_dict, unplanned_to_dict
+from giftbalance.render.plan_json import line_to_dict, unplanned_to_dict
 from giftbalance.values.dates import iso
 from giftbalance.values.money import data_money
 

@@ -26,10 +26,14 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from giftbalance.errors import InputError
-from giftbalance.household.matches import PendingMatch
 from giftbalance.values.money import show_money
+from giftbalance.values.numbers import digit_hint
+
+if TYPE_CHECKING:
+    from giftbalance.household.matches import PendingMatch
 
 #: Days before an expiry date at which the money is reminded, farthest first.
 DEFAULT_THRESHOLDS = (30, 7, 1)
@@ -142,12 +146,14 @@ class ReminderInputs:
 def parse_thresholds(text: str) -> tuple[int, ...]:
     """``"30,7,1"`` as ``(30, 7, 1)``: whole days before an expiry date, farthest first.
 
-    Raises :class:`InputError` for anything but 1 to 366 days separated by commas.
+    Raises :class:`InputError` for anything but 1 to 366 days separated by commas (digits
+    0-9).
     """
     parts = [part.strip() for part in text.split(",")]
-    if not text.strip() or not all(re.fullmatch(r"\d{1,4}", part) for part in parts):
+    if not text.strip() or not all(re.fullmatch(r"[0-9]{1,4}", part) for part in parts):
         raise InputError(
             f"--days takes whole days separated by commas, like 30,7,1; not {text.strip()!r}"
+            + digit_hint(text)
         )
     days = sorted({int(part) for part in parts}, reverse=True)
     if days[-1] < 1 or days[0] > MAX_THRESHOLD:

@@ -17,9 +17,10 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from giftbalance.errors import DatabaseError
+from giftbalance.errors import DatabaseError, InputError
 from giftbalance.storage.files import create_private, private_temp, publish_new, remove
-from giftbalance.storage.paths import default_db_path, side_files
+from giftbalance.storage.paths import SIDE_SUFFIXES, default_db_path, side_files
+from giftbalance.storage.paths import SUPPORTED_DATABASES as SUPPORTED_DATABASES
 from giftbalance.storage.paths import resolve_url as resolve_url
 from giftbalance.storage.paths import sqlite_path as sqlite_path
 from giftbalance.storage.reader import BUSY_TIMEOUT_S as BUSY_TIMEOUT_S
@@ -70,6 +71,18 @@ def _disk_full(path: Path | None) -> bool:
     return info.f_bavail * info.f_frsize < 64 * 1024
 
 
+def _refuse_side_file(path: Path) -> None:
+    """Refuse to open SQLite's ``-wal``, ``-shm`` or ``-journal`` file of another database as a
+    database: creating one there would later be taken for that database's journal."""
+    for suffix in SIDE_SUFFIXES:
+        base = path.with_name(path.name.removesuffix(suffix))
+        if path.name.endswith(suffix) and base != path and base.is_file():
+            raise InputError(
+                f"--db {path} is the {suffix} file of the database {base}, not a database; "
+                f"use --db {base}"
+            )
+
+
 def _make_folder(path: Path) -> None:
     """Make the default database's folder (0700) when it is missing. Any other missing folder
     is refused: a typo in ``--db`` should not create folders and an empty database."""
@@ -101,6 +114,9 @@ class Database:
         self.path = sqlite_path(url)
         self.is_sqlite = url.startswith("sqlite")
         if self.path is not None:
+            if self.path.is_dir():
+                raise DatabaseError(f"cannot open database {self.path}: it is a folder")
+            _refuse_side_file(self.path)
             _make_folder(self.path)
             try:
                 if migrate and not self.path.exists():

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from giftbalance.storage.reader import Reader
 
 DEFAULTS: dict[str, str] = {"week_start": "monday", "default_account": "", "page_url": ""}
+_MAX_ID = 2**31 - 1  # ids are INTEGER columns (32-bit on PostgreSQL)
 DESCRIPTIONS = {
     "week_start": "first day of the week for plans and reports (monday or sunday)",
     "default_account": "account used when a command is given no --account",
@@ -55,6 +56,25 @@ def put(session: Session, key: str, value: str) -> None:
         session.add(Setting(key=key, value=value))
     else:
         row.value = value
+
+
+def stored_problem(key: str, value: object) -> str | None:
+    """What is wrong with a stored setting (from a restored file), or ``None``: an unknown key,
+    a ``week_start`` other than monday or sunday, a ``default_account`` that is not empty or an
+    account id in digits 0-9. Whether that account exists is the caller's question."""
+    if key not in DEFAULTS:
+        return f"unknown setting {key!r} (known: {', '.join(DEFAULTS)})"
+    if not isinstance(value, str):
+        return f"{key} must be text"
+    if key == "week_start" and value not in WEEKDAYS:
+        return f"week_start must be one of {', '.join(WEEKDAYS)}, not {value[:40]!r}"
+    if (
+        key == "default_account"
+        and value
+        and not (value.isascii() and value.isdigit() and int(value[:11]) <= _MAX_ID)
+    ):
+        return f"default_account must be an account id, not {value[:40]!r}"
+    return None
 
 
 def validate_week_start(value: str) -> str:

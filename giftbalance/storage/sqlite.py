@@ -7,8 +7,9 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
-from giftbalance.storage.files import fsync_path, private_temp, publish_new, remove
-from giftbalance.storage.paths import side_files as side_files
+from giftbalance.storage.files import fsync_path, private_temp, publish_new, remove, side_files
+
+__all__ = ["LOCK_WAIT_S", "backup_into", "connect", "copy_sqlite", "side_files"]
 
 #: How long a copy waits for a writer to finish, in seconds.
 LOCK_WAIT_S = 60
@@ -24,7 +25,14 @@ def connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
 
 def backup_into(source: Path, dest: Path, *, read_only: bool = False) -> None:
     """Copy ``source`` into the (new, empty) file ``dest`` with SQLite's online backup API and
-    switch the copy to a rollback journal, so it is one self-contained file."""
+    switch the copy to a rollback journal, so it is one self-contained file.
+
+    Reading a WAL-mode ``source`` read-only makes SQLite create its ``-wal`` and ``-shm``, and
+    a read-only connection cannot remove them on close: those it created (an empty ``-wal``,
+    and the ``-shm`` beside it) are removed afterwards, so reading a file leaves none behind.
+    """
+    sides = side_files(source)[:2]
+    there_before = {side for side in sides if side.exists()}
     src = connect(source, read_only=read_only)
     try:
         dst = connect(dest)
@@ -35,6 +43,10 @@ def backup_into(source: Path, dest: Path, *, read_only: bool = False) -> None:
             dst.close()
     finally:
         src.close()
+        wal, shm = sides
+        if read_only and not there_before and wal.exists() and wal.stat().st_size == 0:
+            remove(wal)
+            remove(shm)
 
 
 def copy_sqlite(source: Path, target: Path, *, replace: bool = False) -> None:

@@ -7,6 +7,9 @@ import os
 import re
 from datetime import date, datetime, timedelta
 
+from giftbalance.errors import InputError
+from giftbalance.values.numbers import digit_hint, foreign_digit
+
 WEEKDAYS = ("monday", "sunday")
 #: The furthest a plan or a report looks ahead, in weeks (ten years).
 MAX_WEEKS = 520
@@ -23,20 +26,29 @@ def iso(value: date | datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+def _pinned() -> date | None:
+    pinned = os.environ.get("GIFTBALANCE_TODAY")
+    if not pinned:
+        return None
+    try:
+        return date.fromisoformat(pinned)
+    except ValueError:
+        raise InputError(
+            f"GIFTBALANCE_TODAY must be an ISO date such as 2026-11-25, not {_shown(pinned)}"
+        ) from None
+
+
 def today() -> date:
     """Today's date; ``GIFTBALANCE_TODAY`` (ISO date) pins it for reproducible examples."""
-    pinned = os.environ.get("GIFTBALANCE_TODAY")
-    if pinned:
-        return date.fromisoformat(pinned)
-    return date.today()
+    return _pinned() or date.today()
 
 
 def now() -> datetime:
     """The current local time (seconds precision), consistent with :func:`today`."""
     current = datetime.now().replace(microsecond=0)
-    pinned = os.environ.get("GIFTBALANCE_TODAY")
+    pinned = _pinned()
     if pinned:
-        return datetime.combine(date.fromisoformat(pinned), current.time())
+        return datetime.combine(pinned, current.time())
     return current
 
 
@@ -49,6 +61,62 @@ def _shown(text: object) -> str:
     """The user's text quoted for an error message, cut short so the message stays one line."""
     shown = repr(text)
     return shown if len(shown) <= 42 else shown[:38] + "...'"
+
+
+_SIGNS = ("-", "+", "\u2212")  # the last is the minus sign
+# A date written in numbers only (then optionally a time): 2026-11-25, 11/25/2026, 20261125.
+_NUMERIC = re.compile(r"(?P<date>[0-9]+(?:[-/. ][0-9]+)*)(?:[ T](?P<time>[0-9].*))?")
+_EXPECTED = "expected e.g. 2026-11-25"
+
+
+def _numeric_date(text: str, raw: str) -> tuple[date, str | None] | None:
+    """A date written in numbers only, and the time after it if any; ``None`` when ``raw`` is
+    not written that way. Raises :class:`DateError` when the numbers can be read more than one
+    way.
+
+    Read: ``YYYY-MM-DD`` (also with ``/``, ``.`` or spaces), ``YYYYMMDD``, and month first with
+    slashes, ``MM/DD/YYYY`` and ``MM/DD`` (this year). Everything else is refused rather than
+    guessed: a two-digit year (``1/2/3``, ``11/25/26``), a day-first date (``25.11.2026``,
+    ``25-11-2026``), mixed separators.
+    """
+    match = _NUMERIC.fullmatch(raw)
+    if match is None:
+        return None
+    numbers = match["date"]
+    parts = re.split(r"[-/. ]", numbers)
+    separators = set(re.findall(r"[-/. ]", numbers))
+    if len(parts) == 1 and len(numbers) == 8:
+        year, month, day = int(numbers[:4]), int(numbers[4:6]), int(numbers[6:])
+    elif len(parts) == 3 and len(parts[0]) == 4 and len(separators) == 1:
+        year, month, day = (int(p) for p in parts)
+    elif separators == {"/"} and len(parts) in (2, 3) and (len(parts) == 2 or len(parts[2]) == 4):
+        month, day = int(parts[0]), int(parts[1])
+        year = int(parts[2]) if len(parts) == 3 else today().year
+        if month > 12:
+            raise DateError(
+                f"not a date: {_shown(text)} (month first: MM/DD/YYYY; or write it as ISO, "
+                "YYYY-MM-DD)"
+            )
+    elif len(parts) == 1:
+        raise DateError(f"not a date: {_shown(text)} ({_EXPECTED})")
+    else:
+        raise DateError(
+            f"not a date: {_shown(text)} is unclear (which number is the year, the month, the "
+            "day?); write it as YYYY-MM-DD, e.g. 2026-11-25"
+        )
+    if max(len(p) for p in parts) > 8:
+        raise DateError(f"not a date: {_shown(text)} ({_EXPECTED})")
+    try:
+        return date(year, month, day), match["time"]
+    except ValueError:
+        raise DateError(f"not a date: {_shown(text)} ({_EXPECTED})") from None
+
+
+def _refuse_signs_and_foreign_digits(text: str, raw: str, what: str) -> None:
+    if raw[:1] in _SIGNS:
+        raise DateError(f"not a {what}: {_shown(text)} (a date has no sign; {_EXPECTED})")
+    if foreign_digit(raw) is not None:
+        raise DateError(f"not a {what}: {_shown(text)}{digit_hint(raw)}")
 
 
 def _parse_full(raw: str) -> datetime | None:
@@ -74,12 +142,22 @@ def _parse_full(raw: str) -> datetime | None:
 def parse_date(text: str) -> date:
     """Parse ISO dates (``2026-11-25``), usual spellings (``Nov 25 2026``, ``11/25/2026``) and
     ``today``/``yesterday``/``tomorrow``; a missing year is this year. Raises
-    :class:`DateError` for anything else, including text without a month and a day."""
+    :class:`DateError` for anything else, including text without a month and a day, a sign
+    (``-2026-01-01``), digits other than 0-9, and numbers that can be read several ways
+    (``1/2/3``, ``25.11.2026``: see :func:`_numeric_date`)."""
     raw = text.strip() if isinstance(text, str) else ""
     if raw.lower() in _RELATIVE:
         return today() + timedelta(days=_RELATIVE[raw.lower()])
     if not raw or not re.search(r"\d", raw):
         raise DateError(f"not a date: {_shown(text)} (expected e.g. 2026-11-25)")
+    _refuse_signs_and_foreign_digits(text, raw, "date")
+    numeric = _numeric_date(text, raw)
+    if numeric is not None:
+        day, time = numeric
+        if time is None:
+            _check_year(day, text)
+            return day
+        raw = f"{day.isoformat()} {time}"
     parsed = _parse_full(raw)
     if parsed is None:
         raise DateError(f"not a date: {_shown(text)} (expected e.g. 2026-11-25)")
@@ -99,6 +177,11 @@ def parse_datetime(text: str) -> datetime:
         return now()
     if not raw or not re.search(r"\d", raw):
         raise DateError(f"not a date and time: {_shown(text)} (expected e.g. 2026-11-25 14:30)")
+    _refuse_signs_and_foreign_digits(text, raw, "date and time")
+    numeric = _numeric_date(text, raw)
+    if numeric is not None:
+        day, time = numeric
+        raw = f"{day.isoformat()} {time or '00:00'}"
     parsed = _parse_full(raw)
     if parsed is None:
         raise DateError(f"not a date and time: {_shown(text)} (expected e.g. 2026-11-25 14:30)")

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from giftbalance.values.numbers import digit_hint
+
 Currency = str
 
 # ISO 4217 active codes with their number of minor digits (the "E" column of the standard).
@@ -187,7 +189,8 @@ def parse_money(text: str, currency: Currency, *, allow_zero: bool = False) -> M
     match = _AMOUNT_RE.match(raw)
     if not raw or match is None or (match["int"] is None and match["frac"] is None):
         raise MoneyError(
-            f"not an amount: {_shown(text)} (expected something like 25.50 or 25.50 {currency})"
+            f"not an amount: {_shown(text)}"
+            + (digit_hint(raw) or f" (expected something like 25.50 or 25.50 {currency})")
         )
     if match["code1"] and match["code2"]:
         raise MoneyError(f"not an amount: {_shown(text)} (currency given twice)")
@@ -293,20 +296,24 @@ def minor_to_decimal(money: Money) -> Decimal:
 
 
 def parse_rate(text: str) -> Decimal:
-    """Parse a percentage such as ``8.875`` or ``8.875%`` (0 to 100, at most 4 decimals)."""
+    """Parse a percentage such as ``8.875`` or ``8.875%`` (0 to 100, at most 4 decimals,
+    digits 0-9 only)."""
     raw = text.strip().removesuffix("%").strip() if isinstance(text, str) else ""
-    if not re.fullmatch(r"\d+(\.\d+)?", raw):
-        raise MoneyError(f"not a percentage: {text!r} (expected something like 8.25)")
+    if not re.fullmatch(r"[0-9]{1,20}(\.[0-9]{1,20})?", raw):
+        raise MoneyError(
+            f"not a percentage: {_shown(text)}"
+            + (digit_hint(raw) or " (expected something like 8.25)")
+        )
     try:
         rate = Decimal(raw)
     except InvalidOperation:  # pragma: no cover - the regex admits only plain decimals
         raise MoneyError(f"not a percentage: {text!r}") from None
     if rate > 100:
-        raise MoneyError(f"tax rate over 100%: {text!r}")
+        raise MoneyError(f"tax rate over 100%: {_shown(text)}")
     # normalize() alone turns 10 into 1E+1, which would be stored and shown as such.
     rate = rate.quantize(Decimal(1)) if rate == rate.to_integral_value() else rate.normalize()
     if -rate.as_tuple().exponent > 4:  # type: ignore[operator]
-        raise MoneyError(f"tax rate has more than 4 decimals: {text!r}")
+        raise MoneyError(f"tax rate has more than 4 decimals: {_shown(text)}")
     return rate
 
 

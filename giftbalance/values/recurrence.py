@@ -10,6 +10,8 @@ import re
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from giftbalance.values.numbers import digit_hint, foreign_digit
+
 if TYPE_CHECKING:
     from dateutil.rrule import rrule
 
@@ -35,13 +37,21 @@ _ADVERBS = {
 }
 _NOUNS = {"day": "days", "week": "weeks", "month": "months", "year": "years"}
 _FREQ_NOUN = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}
-_PHRASE = re.compile(r"^(?:every\s+)?(?:(\d+)\s*)?([a-z]+)$")
+_PHRASE = re.compile(r"^(?:every\s+)?(?:([0-9]{1,9})\s*)?([a-z]+)$")
 _MAX_INTERVAL = 1000
+#: The most occurrences a COUNT may ask for (a daily need for 27 years); counting a larger one
+#: from a later date would walk the rule up to the year 9999.
+_MAX_COUNT = 10_000
 _TIME_PARTS = frozenset({"BYHOUR", "BYMINUTE", "BYSECOND"})
 
 
 class RuleError(ValueError):
     """Text that is neither a recurrence phrase nor a usable RRULE."""
+
+
+def _shown(text: object) -> str:
+    shown = repr(text)
+    return shown if len(shown) <= 62 else shown[:58] + "...'"
 
 
 def _build(rule: str, dtstart: date) -> rrule:
@@ -59,11 +69,15 @@ def parse_rule(text: str) -> str:
 
     Raises :class:`RuleError` for anything dateutil cannot expand, for rules more often than
     daily or with times of day, for a DTSTART inside the rule (the need's date is the start),
-    for COUNT with UNTIL, for a rule that never falls on a date, and for intervals over 1000.
+    for COUNT with UNTIL, for a rule that never falls on a date, for intervals over 1000, for a
+    COUNT over 10,000, and for digits other than 0-9 (dateutil would read them).
     """
     raw = " ".join(text.strip().split()) if isinstance(text, str) else ""
     if not raw:
         raise RuleError("empty recurrence (expected e.g. '2 weeks', 'month' or FREQ=WEEKLY)")
+    if foreign_digit(raw) is not None:
+        # dateutil reads every part with int(), which takes any script's digits.
+        raise RuleError(f"not a recurrence: {_shown(text)}{digit_hint(raw)}")
     lowered = raw.lower()
     match = _PHRASE.match(lowered)
     if match and not lowered.startswith(("freq", "rrule")):
@@ -89,12 +103,22 @@ def parse_rule(text: str) -> str:
     if parts.get("FREQ") not in _FREQ_NOUN:
         raise RuleError(f"RRULE needs FREQ=DAILY, WEEKLY, MONTHLY or YEARLY: {text!r}")
     interval_text = parts.get("INTERVAL", "1")
-    if not interval_text.isdigit() or not 1 <= int(interval_text) <= _MAX_INTERVAL:
+    if (
+        not re.fullmatch(r"[0-9]{1,9}", interval_text)
+        or not 1 <= int(interval_text) <= _MAX_INTERVAL
+    ):
         raise RuleError(f"interval must be between 1 and {_MAX_INTERVAL}: {text!r}")
     # Needs fall on dates: a time of day would repeat a date (BYHOUR=8,18 is twice a day).
     timed = sorted(_TIME_PARTS.intersection(parts))
     if timed:
         raise RuleError(f"a need recurs on dates, not times of day: leave out {', '.join(timed)}")
+    count_text = parts.get("COUNT")
+    if count_text is not None and (
+        not re.fullmatch(r"[0-9]{1,9}", count_text) or not 1 <= int(count_text) <= _MAX_COUNT
+    ):
+        raise RuleError(
+            f"not a valid RRULE: {_shown(text)} (COUNT must be from 1 to {_MAX_COUNT:,})"
+        )
     if "COUNT" in parts and "UNTIL" in parts:
         raise RuleError(f"an RRULE has COUNT or UNTIL, not both (RFC 5545): {text!r}")
     try:

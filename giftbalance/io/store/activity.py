@@ -24,9 +24,8 @@ from datetime import date
 from giftbalance.errors import BadRows, InputError, Problem
 from giftbalance.values.dates import DateError, parse_local_date
 from giftbalance.values.money import MoneyError, parse_local_money, show_money
+from giftbalance.values.text import ORDER_ID
 
-#: A store order id: ``123-1234567-1234567`` (digital orders start with ``D01``).
-ORDER_ID = re.compile(r"\b([0-9D]\d{2}-\d{7}-\d{7})\b")
 COLUMNS = ("date", "description", "amount", "balance")
 
 

@@ -19,10 +19,11 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from click.testing import Result
 
-from giftbalance.cli import COMMAND_MODULES, cli
+from giftbalance.cli import COMMAND_MODULES, COMMAND_SUMMARIES, GiftbalanceGroup, cli
 from giftbalance.cli.common import App
 from giftbalance.storage.db import Database
 from giftbalance.storage.reader import SessionReader, SqliteReader, open_snapshot, snapshot
@@ -306,3 +307,44 @@ def test_a_sqlite_url_with_options_is_left_to_sqlalchemy(ok: Any, db_path: Path)
             assert reader.scalar("SELECT name FROM accounts") == "Family"
     finally:
         app.close()
+
+
+def test_the_help_summaries_are_the_commands_own() -> None:
+    """``--help`` lists each command from COMMAND_SUMMARIES: the first paragraph of its help."""
+    assert sorted(COMMAND_SUMMARIES) == sorted(COMMAND_MODULES)
+    for name, command in cli.commands.items():
+        assert command.short_help is None, f"{name}: the list shows the help's first paragraph"
+        first = " ".join((command.help or "").split("\n\n")[0].split())
+        assert COMMAND_SUMMARIES[name] == first, name
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 120])
+def test_the_lazy_command_list_reads_as_click_would_write_it(width: int) -> None:
+    """The list printed from the summaries equals click's own from the loaded commands."""
+    lazy = GiftbalanceGroup("giftbalance", commands={})
+    loaded = click.Group("giftbalance", commands=dict(cli.commands))
+    outputs = []
+    for group in (lazy, loaded):
+        formatter = click.HelpFormatter(width=width)
+        group.format_commands(click.Context(group), formatter)
+        outputs.append(formatter.getvalue())
+    assert outputs[0] == outputs[1]
+    assert outputs[0].count("\n  ") == len(COMMAND_MODULES)  # one line per command
+    if width >= 80:
+        assert "Log a redeemed gift card of AMOUNT on an account." in outputs[0]
+
+
+def test_help_imports_no_command_module() -> None:
+    code = (
+        "import sys\n"
+        "from giftbalance.cli import cli\n"
+        "try:\n"
+        "    cli.main(['--help'], prog_name='giftbalance')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('giftbalance.cli.'))\n"
+        "print(','.join(loaded), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "Commands:" in done.stdout and "serve" in done.stdout
+    assert done.stderr.strip().split(",") == ["giftbalance.cli.common"]

@@ -50,6 +50,38 @@ COMMAND_MODULES = {
 }
 
 
+#: What ``giftbalance --help`` lists for each command: its one-line summary, so the list is
+#: printed without importing every command's module: the first paragraph of the command's
+#: help, which click shortens for the list. tests/test_fast_path.py checks each against the
+#: command itself.
+COMMAND_SUMMARIES = {
+    "account": "Create, list, rename and archive store accounts.",
+    "add": "Log a redeemed gift card of AMOUNT on an account.",
+    "backup": "Copy the database to FILE (mode 0600), safely while other giftbalance processes write.",
+    "balance": "Balance per account, and totals per currency.",
+    "check": "Check the database: SQLite's integrity_check and foreign_key_check, then the ledger's invariants (balances, reversals, currencies, references).",
+    "checklist": "Print the spend-down checklist, with your balances, needs, members and contacts.",
+    "config": "Show and change settings (week_start, default_account, page_url, notify_urls).",
+    "contact": "Log every contact with the store's support (document everything).",
+    "export": "Export the whole database (csv, json) or its ledger as a journal (ledger, beancount).",
+    "import": "Import ledger entries from a CSV FILE, or a whole csv/json export.",
+    "log": "Ledger entries, oldest first, with the running balance of their account.",
+    "member": "Add, list, rename and remove household members.",
+    "need": "The needs list: what the household will buy with the balance.",
+    "notify": "Send the weekly report and/or the reminders to notification services (Apprise URLs; without URL: the ones stored with giftbalance config set notify_urls).",
+    "plan": "What to order in which week so the gift balance is used up on what matters most.",
+    "reconcile": "Match the ledger to the balance AMOUNT the store shows, with an adjustment entry.",
+    "remind": "What needs attention today, most urgent first, one line each: money expiring within 30, 7 and 1 days (once per threshold), late needs, this week's planned order not bought yet, and accounts not reconciled for more than 30 days.",
+    "report": "The weekly report: per account, the week's balance and movements, this week's order, the projection to zero, money expiring within 4 weeks, late and unplanned needs, and what was bought for whom; then the checkout reminders.",
+    "restore": "Replace the whole database with the backup FILE, after checking FILE.",
+    "schedule": "Run the reminders every day and send the weekly report on the first day of the week (the week_start setting), on this database, by the absolute path of this giftbalance.",
+    "serve": "Serve the household page on this database until Ctrl-C: members add what they need from their phones, see the plan and what was bought.",
+    "spend": "Record AMOUNT spent from a gift balance (refused if the balance does not cover it).",
+    "store": "The store's own records: gift-card activity and order history.",
+    "undo": "Reverse the latest entry (or ENTRY_ID) with a reversing entry.",
+}
+
+
 def _database_message(exc: BaseException) -> str | None:
     """A one-line explanation for errors raised by the database driver, else ``None``."""
     module = type(exc).__module__
@@ -104,6 +136,23 @@ class GiftbalanceGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*COMMAND_MODULES, *self._registered})
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of ``--help``, from :data:`COMMAND_SUMMARIES` for the commands not
+        imported yet, so the list costs no imports; shortened exactly as click shortens help."""
+        rows: list[tuple[str, click.Command]] = []
+        for name in self.list_commands(ctx):
+            command = self._registered.get(name)
+            if command is None and name in COMMAND_SUMMARIES:
+                command = click.Command(name, help=COMMAND_SUMMARIES[name])
+            if command is None:
+                command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command))
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in rows])
 
     def main(
         self,

@@ -62,7 +62,7 @@ class _ReconcileCommand(AmountCommand):
     negative_hint = " (the balance the store shows)"
 
 
-@click.command("add", cls=_AddCommand, short_help="Log a redeemed gift card on an account.")
+@click.command("add", cls=_AddCommand)
 @click.argument("amount")
 @account_option("Account the card was redeemed on.")
 @click.option("--date", "occurred_on", type=DATE, help="Redemption date (default: today).")
@@ -85,9 +85,9 @@ def add(
     ask_code: bool,
     yes: bool,
 ) -> None:
-    """Log a redeemed gift card of AMOUNT (e.g. 25.50) on an account.
+    """Log a redeemed gift card of AMOUNT on an account.
 
-    Shows the account and the balance before and after, and asks "Is this the right
+    AMOUNT is what the card held, like 25.50. Shows the account and the balance before and after, and asks "Is this the right
     account?" before writing (--yes skips the question).
     """
     from giftbalance.ledger import accounts, codes, entries

@@ -241,6 +241,58 @@ def test_the_expiring_lookup_uses_the_partial_index(readers: tuple[list[Reader],
             assert "ix_entries_expiring" in " ".join(str(row[-1]) for row in plan), plan
 
 
+def test_the_lookups_of_columns_most_entries_leave_empty_use_their_partial_indexes(
+    readers: tuple[list[Reader], Any],
+) -> None:
+    """Revision 0006: the indexes of code_hmac, order_id and source_key hold only the entries
+    with a value; a lookup comparing the column with a value still reads them."""
+    lookups = {
+        "ix_entries_code_hmac": ("SELECT id FROM entries WHERE code_hmac = :v", {"v": "x"}),
+        "ix_entries_account_id_order_id": (
+            "SELECT id FROM entries WHERE account_id = :a AND order_id = :v",
+            {"a": 1, "v": "113-1234567-1234567"},
+        ),
+        "uq_entries_source_key": ("SELECT id FROM entries WHERE source_key IN (:v)", {"v": "k"}),
+    }
+    for reader in readers[0]:
+        if reader.dialect == "sqlite":
+            for index, (sql, params) in lookups.items():
+                plan = " ".join(
+                    str(row[-1]) for row in reader.rows("EXPLAIN QUERY PLAN " + sql, params)
+                )
+                assert index in plan, (index, plan)
+
+
+def test_a_store_row_is_still_logged_once(household_url: str) -> None:
+    """source_key stays unique as a partial unique index: a second entry with the same key is
+    refused by the database itself, while any number of entries have none."""
+    from sqlalchemy.exc import IntegrityError
+
+    database = Database(household_url)
+    try:
+        with database.engine.connect() as conn:
+            keyed = conn.execute(
+                text("SELECT id, source_key FROM entries WHERE source_key IS NOT NULL")
+            ).first()
+            unkeyed = conn.execute(
+                text("SELECT count(*) FROM entries WHERE source_key IS NULL")
+            ).scalar_one()
+            other = conn.execute(
+                text("SELECT min(id) FROM entries WHERE source_key IS NULL")
+            ).scalar_one()
+            assert keyed is not None and unkeyed >= 2
+            try:  # in the transaction the reads began; rolled back, so the data stays as built
+                with pytest.raises(IntegrityError):
+                    conn.execute(
+                        text("UPDATE entries SET source_key = :k WHERE id = :id"),
+                        {"k": keyed.source_key, "id": other},
+                    )
+            finally:
+                conn.rollback()
+    finally:
+        database.dispose()
+
+
 class Explaining(Reader):
     """A reader that keeps SQLite's plan of every query it is given, and answers nothing."""
 

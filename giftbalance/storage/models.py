@@ -7,6 +7,7 @@ code; never ``Numeric`` (on SQLite it goes through float) and never float.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -79,6 +80,12 @@ class Account(Base):
     __table_args__ = (CheckConstraint("egift_minimum >= 0", name="egift_minimum_not_negative"),)
 
 
+def _filled(column: str) -> dict[str, Any]:
+    """The ``WHERE`` of a partial index holding only the rows where ``column`` has a value."""
+    condition = text(f"{column} IS NOT NULL")
+    return {"sqlite_where": condition, "postgresql_where": condition}
+
+
 class Entry(Base):
     """One line of the append-only ledger. Rows are only ever inserted.
 
@@ -103,7 +110,7 @@ class Entry(Base):
     expires_on: Mapped[date | None] = mapped_column(Date)
     code_last4: Mapped[str | None] = mapped_column(String(4))
     #: Keyed HMAC-SHA256 (hex) of the normalised claim code; the code itself is never stored.
-    code_hmac: Mapped[str | None] = mapped_column(String(64), index=True)
+    code_hmac: Mapped[str | None] = mapped_column(String(64))
     #: For a reversal: the entry it reverses. Unique, so an entry is reversed at most once.
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id"), unique=True)
     #: The store's order a spend paid for or a refund came back from (``123-1234567-1234567``).
@@ -111,23 +118,23 @@ class Entry(Base):
     #: For an entry a store import logged or linked: the stable key of the store's row (a
     #: SHA-256 hex digest), unique, so importing the same row again adds nothing. Metadata, like
     #: ``order_id``: the one pair of columns a link may set on an existing entry.
-    source_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    source_key: Mapped[str | None] = mapped_column(String(64))
 
+    # The indexes of columns most entries leave empty hold only the entries that have a value
+    # (revision 0006): an entry written without one touches none of them, and every lookup
+    # compares the column with a value, which implies it is not NULL.
     __table_args__ = (
         CheckConstraint("amount <> 0", name="amount_not_zero"),
         CheckConstraint("balance_after >= 0", name="balance_not_negative"),
         CheckConstraint(sql_in("kind", ENTRY_KINDS), name="kind_known"),
         Index("ix_entries_account_id_id", "account_id", "id"),
         Index("ix_entries_account_id_occurred_on", "account_id", "occurred_on"),
-        Index("ix_entries_account_id_order_id", "account_id", "order_id"),
+        Index("ix_entries_account_id_order_id", "account_id", "order_id", **_filled("order_id")),
+        Index("ix_entries_code_hmac", "code_hmac", **_filled("code_hmac")),
+        # A store row is logged once: importing it again adds nothing.
+        Index("uq_entries_source_key", "source_key", unique=True, **_filled("source_key")),
         # Finds an account's expiring redemptions without reading its whole history.
-        Index(
-            "ix_entries_expiring",
-            "account_id",
-            "id",
-            sqlite_where=text("expires_on IS NOT NULL"),
-            postgresql_where=text("expires_on IS NOT NULL"),
-        ),
+        Index("ix_entries_expiring", "account_id", "id", **_filled("expires_on")),
     )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from giftbalance.errors import DatabaseError
 
 #: The newest migration shipped with this version (tests check it matches alembic's head).
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0006"
 
 
 def migrations_dir() -> Path:

@@ -76,6 +76,18 @@ def test_wheel_installs_outside_the_repo_and_manages_its_database(tmp_path: Path
     for migration in (REPO / "alembic" / "versions").glob("*.py"):
         assert f"giftbalance/migrations/versions/{migration.name}" in names
     assert "giftbalance/py.typed" in names
+    # Every module and every file the household page serves travels with the package (a
+    # subpackage missing from pyproject's list would be left out of the wheel silently).
+    shipped = [
+        path
+        for path in (REPO / "giftbalance").rglob("*")
+        if path.suffix in (".py", ".html", ".css")
+        and "__pycache__" not in path.parts
+        and "migrations" not in path.relative_to(REPO / "giftbalance").parts[:1]
+    ]
+    missing = [str(p.relative_to(REPO)) for p in shipped if str(p.relative_to(REPO)) not in names]
+    assert missing == [], f"left out of the wheel: {missing}"
+    assert any(n.startswith("giftbalance/io/store/") for n in names)
     assert not any(n.startswith(("tests/", "alembic/")) for n in names)
 
     venv = tmp_path / "venv"

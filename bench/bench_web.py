@@ -279,8 +279,9 @@ def run_phase(port: int, cookie: str, mode: str) -> Phase:
 
 
 def main() -> None:
-    from giftbalance.ledger import accounts, entries
+    from giftbalance.ledger import accounts, entries, reading
     from giftbalance.storage.db import Database
+    from giftbalance.storage.reader import as_reader
     from giftbalance.values.money import show_money
 
     keep = os.environ.get("GB_BENCH_KEEP")
@@ -338,7 +339,11 @@ def main() -> None:
                     balance = show_money(entries.balance(session, family), "USD")
                     phase.in_ledger = sum(
                         1
-                        for line in entries.log(session, account=family, since=TODAY)
+                        for line in reading.log(
+                            as_reader(session),
+                            account=reading.find_account(as_reader(session), "Family"),
+                            since=TODAY,
+                        )
                         if line.entry.note == f"bench {mode}"
                     )
                 phase.shown = f"<b>{balance}</b>" in page(port, cookie, "/")

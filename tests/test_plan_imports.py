@@ -62,3 +62,20 @@ def test_a_one_account_plan_does_not_load_the_solver(case: str) -> None:
 def test_competing_accounts_load_it() -> None:
     # The probe is honest: the same check sees the solver when a plan needs it.
     assert _loads_ortools("-c", textwrap.dedent(PROBE), "competing")
+
+
+def test_the_solver_loads_neither_pandas_nor_numpy() -> None:
+    """CP-SAT is driven through its model record, not OR-Tools' cp_model module, which would
+    import numpy and pandas (three times the solve's own cost on a household)."""
+    probe = textwrap.dedent(PROBE).replace(
+        'print("ortools" in sys.modules)',
+        'print("ortools" in sys.modules, "pandas" in sys.modules, "numpy" in sys.modules)',
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, "competing"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert result.stdout.split() == ["True", "False", "False"]
